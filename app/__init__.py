@@ -1,0 +1,1 @@
+"""Lettercast: constituent letter-writing campaigns."""

@@ -1,0 +1,60 @@
+"""The ``lettercast`` command: one entry point for serving, migrating and every domain's tasks."""
+
+import typer
+import uvicorn
+
+from app.config import get_settings
+from app.migrations import upgrade_to_head
+
+cli = typer.Typer(
+    help="Lettercast: constituent letter-writing campaigns.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (LETTERCAST_DATABASE_URL)."""
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    typer.echo("Database schema is at the latest migration.")
+
+
+@cli.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Number of API processes."),
+) -> None:
+    """Apply migrations (SQLite default) and serve the web app and API."""
+    settings = get_settings()
+    if settings.should_migrate_on_start:
+        upgrade_to_head(settings.database_url)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
+    )
+
+
+def _register_domain_commands() -> None:
+    from app.campaigns.cli import campaigns_cli
+    from app.letters.cli import letters_cli
+
+    cli.add_typer(campaigns_cli, name="campaigns")
+    cli.add_typer(letters_cli, name="letters")
+
+
+_register_domain_commands()
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,84 @@
+"""The FastAPI application: ``create_app(settings)`` wires the engine, HTTP client and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app import logs
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.migrations import is_at_head, upgrade_to_head
+
+DESCRIPTION = """
+Lettercast pairs supporters with their own representatives and delivers the letters they write.
+
+* **Supporters** submit through `/api/campaigns/{slug}/submissions` and follow their letters at
+  `/api/submissions/{token}`.
+* **Representatives** are looked up at `/api/representatives`.
+* **Organisers** sign in to manage campaigns, templates and deliveries.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logs.configure_logging(settings.log_level, settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.should_migrate_on_start:
+            upgrade_to_head(settings.database_url)
+        app.state.engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        app.state.http = httpx.AsyncClient(timeout=settings.lookup_timeout_s)
+        try:
+            yield
+        finally:
+            await app.state.http.aclose()
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Lettercast",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.middleware("http")(logs.access_log_middleware)
+
+    @app.get("/healthz", tags=["operations"], summary="The process is up")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="The database answers and its schema is at the latest migration",
+        responses={503: {"description": "Not ready: the reason is in `detail`"}},
+    )
+    def readyz() -> JSONResponse:
+        engine = app.state.engine
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            at_head = is_at_head(engine)
+        except Exception as error:  # the database is unreachable: say so, do not crash
+            return JSONResponse({"status": "unavailable", "detail": type(error).__name__}, 503)
+        if not at_head:
+            return JSONResponse({"status": "unavailable", "detail": "migrations pending"}, 503)
+        return JSONResponse({"status": "ready"})
+
+    for router in _routers():
+        app.include_router(router)
+    return app
+
+
+def _routers() -> list:  # type: ignore[type-arg]
+    """Each domain's HTTP edge. Imported here, late, so that domains never import the app."""
+    return []

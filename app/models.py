@@ -1,0 +1,18 @@
+"""Every table model, imported in one place for Alembic and SQLModel's metadata. Defines nothing."""
+
+from app.campaigns.models import Campaign, TemplateVersion
+from app.delivery.models import Delivery
+from app.letters.models import Letter
+from app.representatives.models import Office, Official
+from app.supporters.models import Consent, Supporter
+
+__all__ = [
+    "Campaign",
+    "Consent",
+    "Delivery",
+    "Letter",
+    "Office",
+    "Official",
+    "Supporter",
+    "TemplateVersion",
+]

@@ -1,0 +1,1 @@
+"""representatives domain."""
