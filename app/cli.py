@@ -47,10 +47,20 @@ def serve(
 
 def _register_domain_commands() -> None:
     from app.campaigns.cli import campaigns_cli
+    from app.delivery.cli import deliveries_cli
     from app.letters.cli import letters_cli
+    from app.organisers.cli import organisers_cli
+    from app.reports.cli import reports_cli
+    from app.representatives.cli import reps_cli
+    from app.supporters.cli import supporters_cli
 
     cli.add_typer(campaigns_cli, name="campaigns")
     cli.add_typer(letters_cli, name="letters")
+    cli.add_typer(reps_cli, name="reps")
+    cli.add_typer(supporters_cli, name="supporters")
+    cli.add_typer(deliveries_cli, name="deliveries")
+    cli.add_typer(organisers_cli, name="organisers")
+    cli.add_typer(reports_cli, name="reports")
 
 
 _register_domain_commands()

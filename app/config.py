@@ -1,5 +1,7 @@
 """Settings read from the environment (prefix ``LETTERCAST_``)."""
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -33,6 +35,15 @@ class Settings(BaseSettings):
     lookup_cache_days: int = 30
     # Run one delivery worker inside `lettercast serve`; turn off when separate workers run.
     run_worker_in_process: bool = True
+    # Signs anti-forgery tokens and session cookies. Set it in production (every process the
+    # same); when unset, one is generated once and kept in `secret_key_file`.
+    secret_key: str | None = None
+    secret_key_file: Path = Path("./.lettercast-secret")
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        return _load_or_create_secret(self.secret_key_file)
 
     @property
     def is_sqlite(self) -> bool:
@@ -43,6 +54,21 @@ class Settings(BaseSettings):
         if self.migrate_on_start is not None:
             return self.migrate_on_start
         return self.is_sqlite
+
+
+def _load_or_create_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: when two processes start at once, the first one's secret wins for both.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
 
 
 @lru_cache

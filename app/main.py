@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -79,6 +79,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _routers() -> list:  # type: ignore[type-arg]
+def _routers() -> list[APIRouter]:
     """Each domain's HTTP edge. Imported here, late, so that domains never import the app."""
-    return []
+    from app.campaigns.router import router as campaigns
+    from app.delivery.router import router as delivery
+    from app.organisers.router import router as organisers
+    from app.reports.router import router as reports
+    from app.representatives.router import router as representatives
+    from app.supporters.router import router as supporters
+    from app.web.router import router as web
+
+    return [campaigns, representatives, supporters, delivery, organisers, reports, web]

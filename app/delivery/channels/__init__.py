@@ -1,1 +1,64 @@
-"""Delivery channels."""
+"""Delivery channels: one small protocol, one module per channel.
+
+A channel turns one letter into one request to where letters go and maps the answer to:
+
+- ``Sent(downstream_id)``: the downstream accepted it;
+- ``Retry(reason, after)``: a transient failure (timeout, 5xx, 429); try again later;
+- ``Rejected(reason)``: permanent; the downstream refused the letter itself.
+
+Retries, backoff and queue state belong to ``app.delivery.service``, never to a channel.
+Adding a channel is one new module and one new line in ``CHANNELS``.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from app.config import Settings
+from app.letters.models import Letter
+from app.representatives.models import Office
+
+
+@dataclass(frozen=True)
+class Sent:
+    downstream_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Retry:
+    reason: str
+    after: float | None = None  # seconds, e.g. from Retry-After
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: str
+
+
+Outcome = Sent | Retry | Rejected
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Everything a channel may need about one letter, loaded before the request goes out."""
+
+    letter: Letter
+    office: Office | None
+    idempotency_key: str
+    # Supporter fields a channel may need (CWC's Constituent block, e-mail Reply-To); None
+    # once the supporter's personal data has been erased.
+    supporter: dict[str, str | None] | None = None
+    campaign_slug: str = ""
+    campaign_settings: dict | None = None  # type: ignore[type-arg]
+
+
+class Channel(Protocol):
+    name: str
+
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None: ...
+
+    async def send(self, envelope: Envelope) -> Outcome: ...
+
+
+CHANNELS: dict[str, type[Channel]] = {}
