@@ -81,12 +81,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _routers() -> list[APIRouter]:
     """Each domain's HTTP edge. Imported here, late, so that domains never import the app."""
+    from app.admin.router import router as admin
     from app.campaigns.router import router as campaigns
     from app.delivery.router import router as delivery
     from app.organisers.router import router as organisers
     from app.reports.router import router as reports
     from app.representatives.router import router as representatives
+    from app.submissions.router import router as submissions
     from app.supporters.router import router as supporters
     from app.web.router import router as web
 
-    return [campaigns, representatives, supporters, delivery, organisers, reports, web]
+    return [
+        campaigns,
+        representatives,
+        submissions,
+        supporters,
+        delivery,
+        organisers,
+        reports,
+        admin,
+        web,
+    ]

@@ -1,0 +1,1 @@
+"""Organiser workspace pages (HTML edge)."""

@@ -1,0 +1,5 @@
+"""HTTP routes of the admin domain (thin: parse, call the service, answer)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Submissions: a supporter's form becomes their letters and delivery jobs, in one transaction."""
