@@ -4,7 +4,7 @@ import typer
 import uvicorn
 
 from app.config import get_settings
-from app.migrations import upgrade_to_head
+from app.migrations import new_revision, upgrade_to_head
 
 cli = typer.Typer(
     help="Lettercast: constituent letter-writing campaigns.",
@@ -21,6 +21,15 @@ def db_upgrade() -> None:
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     typer.echo("Database schema is at the latest migration.")
+
+
+@db_cli.command("revision")
+def db_revision(
+    message: str = typer.Option(..., "-m", "--message", help="What the migration changes."),
+    rev_id: str | None = typer.Option(None, help="Revision id (default: random)."),
+) -> None:
+    """Write a new migration from the difference between the models and the latest migration."""
+    typer.echo(new_revision(message, rev_id))
 
 
 @cli.command()

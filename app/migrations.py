@@ -1,5 +1,7 @@
 """Running and checking Alembic migrations from code (the CLI, the service's start, the tests)."""
 
+import tempfile
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -32,3 +34,13 @@ def current_revisions(engine: Engine) -> set[str]:
 
 def is_at_head(engine: Engine) -> bool:
     return current_revisions(engine) == head_revisions(engine.url.render_as_string(False))
+
+
+def new_revision(message: str, rev_id: str | None = None) -> str:
+    """Autogenerate a migration from the models' difference against a fresh database at head."""
+    with tempfile.TemporaryDirectory() as directory:
+        config = alembic_config(f"sqlite:///{directory}/autogenerate.db")
+        command.upgrade(config, "heads")
+        script = command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
+    assert script is not None and not isinstance(script, list)
+    return str(script.path)
