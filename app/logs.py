@@ -60,14 +60,20 @@ async def access_log_middleware(
 ) -> Response:
     started = time.perf_counter()
     response = await call_next(request)
-    route = request.scope.get("route")
+    elapsed = time.perf_counter() - started
+    route = getattr(request.scope.get("route"), "path", "<unmatched>")
     access_logger.info(
         "request",
         extra={
             "method": request.method,
-            "route": getattr(route, "path", "<unmatched>"),
+            "route": route,
             "status": response.status_code,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
+            "ms": round(elapsed * 1000, 2),
         },
     )
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.request_seconds.labels(request.method, route, str(response.status_code)).observe(
+            elapsed
+        )
     return response

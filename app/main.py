@@ -5,12 +5,13 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from app import logs
 from app.config import Settings, get_settings
 from app.db import make_engine
+from app.metrics import CONTENT_TYPE, AppMetrics
 from app.migrations import is_at_head, upgrade_to_head
 
 DESCRIPTION = """
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
         )
+        app.state.metrics.engine_getter.engine = app.state.engine
         app.state.http = httpx.AsyncClient(timeout=settings.lookup_timeout_s)
         try:
             yield
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = AppMetrics()
     app.middleware("http")(logs.access_log_middleware)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")
@@ -73,6 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not at_head:
             return JSONResponse({"status": "unavailable", "detail": "migrations pending"}, 503)
         return JSONResponse({"status": "ready"})
+
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics: request latency, delivery queue, lookup cache",
+        response_class=Response,
+    )
+    def metrics() -> Response:
+        return Response(app.state.metrics.render(), media_type=CONTENT_TYPE)
 
     for router in _routers():
         app.include_router(router)
