@@ -3,16 +3,21 @@
 from app.campaigns.models import Campaign, TemplateVersion
 from app.delivery.models import Delivery
 from app.letters.models import Letter
+from app.organisers.models import AuditEvent, Organiser, OrganiserSession, SignInAttempt
 from app.representatives.models import Office, Official
 from app.supporters.models import Consent, Supporter
 
 __all__ = [
+    "AuditEvent",
     "Campaign",
     "Consent",
     "Delivery",
     "Letter",
     "Office",
     "Official",
+    "Organiser",
+    "OrganiserSession",
+    "SignInAttempt",
     "Supporter",
     "TemplateVersion",
 ]
