@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     lookup_cache_days: int = 30
     # Run one delivery worker inside `lettercast serve`; turn off when separate workers run.
     run_worker_in_process: bool = True
+    # Requests in flight per process before new ones are refused with 503 + Retry-After
+    # (0 turns shedding off).
+    max_requests_in_flight: int = 256
     # Signs anti-forgery tokens and session cookies. Set it in production (every process the
     # same); when unset, one is generated once and kept in `secret_key_file`.
     secret_key: str | None = None

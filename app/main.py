@@ -13,6 +13,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.metrics import CONTENT_TYPE, AppMetrics
 from app.migrations import is_at_head, upgrade_to_head
+from app.overload import LoadShedder
 
 DESCRIPTION = """
 Lettercast pairs supporters with their own representatives and delivers the letters they write.
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = AppMetrics()
     app.middleware("http")(logs.access_log_middleware)
+    # Added last so it runs first: a shed request costs almost nothing.
+    app.add_middleware(LoadShedder, max_in_flight=settings.max_requests_in_flight)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")
     def healthz() -> dict[str, str]:
