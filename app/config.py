@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # same); when unset, one is generated once and kept in `secret_key_file`.
     secret_key: str | None = None
     secret_key_file: Path = Path("./.lettercast-secret")
+    # Sites allowed to frame the embeddable supporter form (`?embed=1`), space- or
+    # comma-separated origins for CSP frame-ancestors, e.g. "https://example.org". Every other
+    # page refuses framing.
+    embed_allowed_origins: str = "'self'"
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:
