@@ -4,7 +4,7 @@ from app.campaigns.models import Campaign, TemplateVersion
 from app.delivery.models import Delivery
 from app.letters.models import Letter
 from app.organisers.models import AuditEvent, Organiser, OrganiserSession, SignInAttempt
-from app.representatives.models import Office, Official
+from app.representatives.models import DistrictLookupCache, Office, Official, ZipDistrict
 from app.supporters.models import Consent, Supporter
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Campaign",
     "Consent",
     "Delivery",
+    "DistrictLookupCache",
     "Letter",
     "Office",
     "Official",
@@ -20,4 +21,5 @@ __all__ = [
     "SignInAttempt",
     "Supporter",
     "TemplateVersion",
+    "ZipDistrict",
 ]

@@ -46,3 +46,27 @@ class Official(SQLModel, table=True):
     source: str = Field(default="", max_length=64)
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class ZipDistrict(SQLModel, table=True):
+    """One row of the ZCTA → congressional district table; a ZIP spanning districts has several."""
+
+    zcta: str = Field(primary_key=True, max_length=5)
+    state: str = Field(primary_key=True, max_length=2)
+    # Two digits; "00" for at-large seats and delegates.
+    district: str = Field(primary_key=True, max_length=2)
+
+
+class DistrictLookupCache(SQLModel, table=True):
+    """A geocoder answer, keyed by a hash of the normalised address, kept until ``expires_at``.
+
+    The key is a hash so the cache cannot be searched by address; the matched address is kept
+    because pages show it back to the supporter.
+    """
+
+    key: str = Field(primary_key=True, max_length=64)
+    provider: str = Field(max_length=32)
+    # {"matched_address", "state", "districts": {...}, "unresolved": [...]}
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
