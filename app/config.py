@@ -35,6 +35,24 @@ class Settings(BaseSettings):
     lookup_cache_days: int = 30
     # Run one delivery worker inside `lettercast serve`; turn off when separate workers run.
     run_worker_in_process: bool = True
+    # Delivery engine (app/delivery): how a worker claims, retries and gives up on jobs.
+    delivery_concurrency: int = 16  # requests in flight per worker
+    delivery_batch: int = 100  # jobs claimed per database round trip
+    delivery_lease_s: float = 30.0  # a dead worker's jobs are re-queued after this
+    delivery_max_attempts: int = 8  # then the job is dead, with the last reason
+    delivery_backoff_base_s: float = 10.0  # doubled per attempt, with jitter
+    delivery_backoff_max_s: float = 3600.0
+    delivery_retry_after_max_s: float = 3600.0  # a downstream's Retry-After is honoured up to this
+    delivery_poll_s: float = 0.5  # idle wait between claims when nothing is due
+    # Pacing across all workers: sends per minute per channel ({"cwc": 600}), and per office,
+    # keyed by channel or "*" for every channel ({"*": 30}); burst = sends allowed back to back.
+    delivery_channel_rates: dict[str, float] = {}
+    delivery_office_rates: dict[str, float] = {}
+    delivery_rate_burst: int = 1
+    # The webhook channel (campaign settings may override: {"webhook": {"url", "secret"}}).
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_timeout_s: float = 10.0
     # Requests in flight per process before new ones are refused with 503 + Retry-After
     # (0 turns shedding off).
     max_requests_in_flight: int = 256
@@ -42,6 +60,16 @@ class Settings(BaseSettings):
     # same); when unset, one is generated once and kept in `secret_key_file`.
     secret_key: str | None = None
     secret_key_file: Path = Path("./.lettercast-secret")
+    # Organiser sessions end after this long without a request, and this long after sign-in.
+    organiser_idle_timeout_minutes: int = 60
+    organiser_absolute_timeout_hours: int = 12
+    # Plain-HTTP development on http://127.0.0.1 only: browsers refuse a Secure `__Host-` cookie
+    # there, so the session cookie drops Secure and is named `lettercast_session` instead.
+    insecure_cookies: bool = False
+    # Sign-in throttling: failed tries within the window, per account and per client address.
+    signin_window_minutes: int = 15
+    signin_max_failures_per_account: int = 5
+    signin_max_failures_per_ip: int = 30
     # Sites allowed to frame the embeddable supporter form (`?embed=1`), space- or
     # comma-separated origins for CSP frame-ancestors, e.g. "https://example.org". Every other
     # page refuses framing.
