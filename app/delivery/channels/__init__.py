@@ -11,7 +11,7 @@ Adding a channel is one new module and one new line in ``CHANNELS``.
 """
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -61,4 +61,23 @@ class Channel(Protocol):
     async def send(self, envelope: Envelope) -> Outcome: ...
 
 
-CHANNELS: dict[str, type[Channel]] = {}
+def channel_unavailable_reason(
+    name: str, settings: Settings, campaign_settings: dict[str, Any]
+) -> str | None:
+    """Why a registered channel cannot send yet (e.g. no URL or API key), or None when it can.
+
+    A channel may define ``unavailable_reason(settings, campaign_settings)`` as a staticmethod
+    or classmethod; channels without one are always available.
+    """
+    check = getattr(CHANNELS[name], "unavailable_reason", None)
+    return check(settings, campaign_settings) if check else None
+
+
+# Imported last: the channel modules import the outcome types defined above.
+from app.delivery.channels.hold import HoldChannel  # noqa: E402
+from app.delivery.channels.webhook import WebhookChannel  # noqa: E402
+
+CHANNELS: dict[str, type[Channel]] = {
+    "hold": HoldChannel,
+    "webhook": WebhookChannel,
+}
