@@ -5,6 +5,7 @@ from app.delivery.models import Delivery
 from app.letters.models import Letter
 from app.organisers.models import AuditEvent, Organiser, OrganiserSession, SignInAttempt
 from app.representatives.models import DistrictLookupCache, Office, Official, ZipDistrict
+from app.submissions.models import IdempotencyRecord, RateLimitBucket
 from app.supporters.models import Consent, Supporter
 
 __all__ = [
@@ -13,11 +14,13 @@ __all__ = [
     "Consent",
     "Delivery",
     "DistrictLookupCache",
+    "IdempotencyRecord",
     "Letter",
     "Office",
     "Official",
     "Organiser",
     "OrganiserSession",
+    "RateLimitBucket",
     "SignInAttempt",
     "Supporter",
     "TemplateVersion",
