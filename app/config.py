@@ -33,6 +33,19 @@ class Settings(BaseSettings):
     lookup_timeout_s: float = 10.0
     lookup_retries: int = 2
     lookup_cache_days: int = 30
+    # First wait between geocoder retries; doubles each time.
+    lookup_backoff_s: float = 0.5
+    # Where `lettercast reps sync` downloads officials data from when no --from is given.
+    reps_congress_url: str = (
+        "https://unitedstates.github.io/congress-legislators/legislators-current.yaml"
+    )
+    reps_district_offices_url: str = (
+        "https://unitedstates.github.io/congress-legislators/legislators-district-offices.yaml"
+    )
+    reps_openstates_url: str = "https://github.com/openstates/people/archive/refs/heads/main.tar.gz"
+    reps_zcta_url: str = (
+        "https://raw.githubusercontent.com/OpenSourceActivismTech/us-zipcodes-congress/master/zccd.csv"
+    )
     # Run one delivery worker inside `lettercast serve`; turn off when separate workers run.
     run_worker_in_process: bool = True
     # Delivery engine (app/delivery): how a worker claims, retries and gives up on jobs.
@@ -56,6 +69,22 @@ class Settings(BaseSettings):
     # Requests in flight per process before new ones are refused with 503 + Retry-After
     # (0 turns shedding off).
     max_requests_in_flight: int = 256
+    # Submissions (app/submissions): rate limits per client address and per e-mail, counted in
+    # the database (or Redis when redis_url is set) so they hold across API processes.
+    rate_limit_enabled: bool = True
+    rate_limit_ip: int = 30  # submissions per client address per window
+    rate_limit_ip_window_s: int = 60
+    rate_limit_email: int = 5  # submissions per e-mail address per window
+    rate_limit_email_window_s: int = 3600
+    # Client addresses of reverse proxies (IPs or CIDRs, comma-separated) whose
+    # X-Forwarded-For is believed; from anyone else the header is ignored.
+    trusted_proxies: str = ""
+    redis_url: str | None = None
+    # Idempotency-Key records are kept this long (the IETF draft asks for at least 24 hours).
+    idempotency_ttl_hours: int = 24
+    # Supporters' personal data is erased this many days after all their letters are final
+    # (sent, dead or cancelled); unset keeps it until `lettercast supporters delete`.
+    supporter_retention_days: int | None = None
     # Signs anti-forgery tokens and session cookies. Set it in production (every process the
     # same); when unset, one is generated once and kept in `secret_key_file`.
     secret_key: str | None = None
