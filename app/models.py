@@ -1,7 +1,7 @@
 """Every table model, imported in one place for Alembic and SQLModel's metadata. Defines nothing."""
 
 from app.campaigns.models import Campaign, TemplateVersion
-from app.delivery.models import Delivery
+from app.delivery.models import Delivery, DeliveryPace
 from app.letters.models import Letter
 from app.organisers.models import AuditEvent, Organiser, OrganiserSession, SignInAttempt
 from app.representatives.models import DistrictLookupCache, Office, Official, ZipDistrict
@@ -13,6 +13,7 @@ __all__ = [
     "Campaign",
     "Consent",
     "Delivery",
+    "DeliveryPace",
     "DistrictLookupCache",
     "IdempotencyRecord",
     "Letter",

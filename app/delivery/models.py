@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from app.db import UtcDateTime, utcnow
@@ -21,7 +22,16 @@ class DeliveryStatus(StrEnum):
 FINAL_STATUSES = frozenset({DeliveryStatus.sent, DeliveryStatus.dead, DeliveryStatus.cancelled})
 
 
+_DUE = text("status IN ('queued', 'failed')")
+
+
 class Delivery(SQLModel, table=True):
+    # Workers claim "due" rows oldest first; a partial index keeps that scan to waiting rows
+    # only, however many sent rows pile up behind them.
+    __table_args__ = (
+        Index("ix_delivery_due", "next_attempt_at", postgresql_where=_DUE, sqlite_where=_DUE),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     letter_id: int = Field(foreign_key="letter.id", unique=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
@@ -40,3 +50,15 @@ class Delivery(SQLModel, table=True):
     delivered_by_hand_on: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class DeliveryPace(SQLModel, table=True):
+    """One pacing bucket (a channel, or an office on a channel) shared by every worker.
+
+    ``next_slot_at`` is the bucket's theoretical arrival time (GCRA): a send is allowed while it
+    is at most one burst ahead of now, and each send moves it one interval further. Workers
+    update it in the same transaction that claims the job, so the pace holds across processes.
+    """
+
+    key: str = Field(primary_key=True, max_length=120)
+    next_slot_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
