@@ -66,6 +66,37 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_timeout_s: float = 10.0
+    # Channels cwc, email, form and supporters' own copies (docs/channels.md has the details).
+    # The sending organisation: From of every e-mail, CWC <Organization> (6+ characters).
+    organisation_name: str = "Lettercast"
+    mail_from: str | None = None  # e.g. letters@example.org; no address, no e-mail
+    smtp_host: str | None = None  # SMTP relay; STARTTLS when offered unless smtp_ssl
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_ssl: bool = False  # implicit TLS (port 465)
+    # HTTP mail API in Resend's format (POST {url}/emails, bearer token); preferred over SMTP.
+    mail_api_url: str = "https://api.resend.com"
+    mail_api_token: str | None = None
+    mail_timeout_s: float = 30.0
+    # House CWC 2.0 (test service: https://test-cwc.house.gov). No API key: cwc letters wait.
+    cwc_base_url: str = "https://cwc.house.gov"
+    cwc_api_key: str | None = None
+    cwc_delivery_agent: str = ""
+    cwc_delivery_agent_ack_email: str = ""
+    cwc_delivery_agent_contact_name: str = ""
+    cwc_delivery_agent_contact_email: str = ""
+    cwc_delivery_agent_contact_phone: str = ""  # 202-555-0100
+    cwc_campaign_id: str | None = None  # default: the campaign's slug
+    cwc_schema_path: Path | None = None  # your copy of the CWC 2.0 .rng, checked before sending
+    cwc_timeout_s: float = 30.0
+    # Senate offices through the Senate's own endpoint (full message URL) and office codes,
+    # keyed by office key or official id; otherwise Senate letters go by e-mail or wait.
+    cwc_senate_url: str | None = None
+    cwc_senate_api_key: str | None = None
+    cwc_senate_office_codes: dict[str, str] = {}
+    # Office contact forms (YAML, see docs/channels.md); the form channel is off without it.
+    contact_forms_path: Path | None = None
     # Requests in flight per process before new ones are refused with 503 + Retry-After
     # (0 turns shedding off).
     max_requests_in_flight: int = 256
