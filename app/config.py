@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     )
     reps_openstates_url: str = "https://github.com/openstates/people/archive/refs/heads/main.tar.gz"
     reps_zcta_url: str = (
-        "https://raw.githubusercontent.com/OpenSourceActivismTech/us-zipcodes-congress/master/zccd.csv"
+        "https://raw.githubusercontent.com/OpenSourceActivismTech/"
+        "us-zipcodes-congress/master/zccd.csv"
     )
     # Run one delivery worker inside `lettercast serve`; turn off when separate workers run.
     run_worker_in_process: bool = True

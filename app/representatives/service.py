@@ -1,0 +1,250 @@
+"""Pairing a supporter with their own representatives: districts first, then the offices' holders.
+
+An address goes to the Census Geocoder (cached in the database); a ZIP code alone goes to the
+ZIP table and only names the House seat (and so the senators) when the ZIP lies in one district.
+"""
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.representatives.cache import cached_districts, remember_districts
+from app.representatives.lookup import (
+    CensusGeocoder,
+    DistrictProvider,
+    DistrictResult,
+    RepresentativeLookupError,
+    ZipTable,
+)
+from app.representatives.models import Office, Official
+
+__all__ = [
+    "DISTRICT_KINDS",
+    "OfficeMatch",
+    "Representation",
+    "RepresentativeLookupError",
+    "find_representatives",
+    "offices_for_campaign",
+]
+
+# Office kinds found from an address's districts, in the order letters are listed.
+DISTRICT_KINDS = ("us_house", "us_senate", "state_upper", "state_lower")
+KIND_ORDER = {kind: n for n, kind in enumerate((*DISTRICT_KINDS, "executive", "custom"))}
+MAX_ADDRESS_LENGTH = 300
+ZIP_PATTERN = re.compile(r"(\d{5})(?:-\d{4})?")
+
+
+@dataclass
+class OfficeMatch:
+    kind: str
+    key: str
+    office: Office
+    officials: list[Official]
+    vacant: bool
+
+
+@dataclass
+class Representation:
+    matched_address: str | None
+    state: str | None
+    districts: dict[str, str]
+    offices: list[OfficeMatch]
+    # District kinds that could not be determined (a ZIP code says nothing about state
+    # legislative districts) or have no loaded office; shown to the user, never guessed.
+    unresolved: list[str] = field(default_factory=list)
+
+
+async def find_representatives(
+    session: Session,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    *,
+    address: str | None = None,
+    zip_code: str | None = None,
+    office_kinds: Collection[str] | None = None,
+    extra_office_keys: Sequence[str] = (),
+    states: Collection[str] | None = None,
+    provider: DistrictProvider | None = None,
+) -> Representation:
+    """The offices (and their current holders) that represent this address or ZIP code.
+
+    ``office_kinds`` None means every district-based kind. ``extra_office_keys`` adds executive
+    and custom offices: one with a state applies only to supporters in that state. ``states``
+    (a campaign's targeting) turns supporters elsewhere away with ``outside_targets``. Only the
+    geocoder cache is written, never committed: the caller commits its unit of work.
+    """
+    located = await locate(
+        session, client, settings, address=address, zip_code=zip_code, provider=provider
+    )
+    if states and located.state not in {s.upper() for s in states}:
+        raise RepresentativeLookupError(
+            "outside_targets",
+            f"This campaign writes to officials of {', '.join(sorted(states))} only; "
+            f"this address is in {located.state}.",
+        )
+    return offices_for_districts(session, located, office_kinds, extra_office_keys)
+
+
+async def locate(
+    session: Session,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    *,
+    address: str | None,
+    zip_code: str | None,
+    provider: DistrictProvider | None = None,
+) -> DistrictResult:
+    """Districts for the input: the geocoder (through the cache) for an address, else the ZIP."""
+    zip5 = _valid_zip(zip_code) if zip_code and zip_code.strip() else None
+    if address is not None and address.strip():
+        query = _valid_address(address)
+        if zip5 and zip5 not in query:
+            query = f"{query} {zip5}"
+        provider = provider or CensusGeocoder(client, settings)
+        cached = cached_districts(session, provider.name, query)
+        if cached is not None:
+            return cached
+        result = await provider.districts_for(query)
+        remember_districts(session, provider.name, query, result, settings.lookup_cache_days)
+        return result
+    if zip5:
+        return ZipTable(session).lookup(zip5)
+    raise RepresentativeLookupError(
+        "invalid_address", "Enter a street address (or at least a ZIP code)."
+    )
+
+
+def _valid_address(address: str) -> str:
+    text = " ".join(address.split())
+    if len(text) > MAX_ADDRESS_LENGTH:
+        raise RepresentativeLookupError(
+            "invalid_address", f"The address is longer than {MAX_ADDRESS_LENGTH} characters."
+        )
+    if any(ord(ch) < 32 for ch in address if ch not in "\t\r\n"):
+        raise RepresentativeLookupError("invalid_address", "The address has control characters.")
+    # A US street address has a house number or a ZIP code; "Yerevan, Armenia" has neither.
+    if not re.search(r"\d", text) or not re.search(r"[A-Za-z]", text):
+        raise RepresentativeLookupError(
+            "invalid_address",
+            "Enter a US street address: number and street, city, state and ZIP code.",
+        )
+    return text
+
+
+def _valid_zip(zip_code: str) -> str:
+    match = ZIP_PATTERN.fullmatch(zip_code.strip())
+    if not match:
+        raise RepresentativeLookupError(
+            "invalid_zip", "A ZIP code is five digits (optionally followed by -1234)."
+        )
+    return match.group(1)
+
+
+def offices_for_districts(
+    session: Session,
+    located: DistrictResult,
+    office_kinds: Collection[str] | None = None,
+    extra_office_keys: Sequence[str] = (),
+) -> Representation:
+    """The offices for these districts, each with its in-office officials (none: vacant)."""
+    kinds = list(DISTRICT_KINDS if office_kinds is None else office_kinds)
+    state, districts = located.state, located.districts
+    wanted_keys = [f"{kind}:{districts[kind]}" for kind in kinds if kind in districts]
+    conditions: list[Any] = [col(Office.key).in_([*wanted_keys, *extra_office_keys])]
+    if "us_senate" in kinds:
+        conditions.append(and_(col(Office.kind) == "us_senate", col(Office.state) == state))
+    offices = session.exec(select(Office).where(or_(*conditions))).all()
+    offices = [
+        o
+        for o in offices
+        if (o.kind in DISTRICT_KINDS and o.kind in kinds) or _applies(o, state, extra_office_keys)
+    ]
+    holders: dict[int, list[Official]] = {}
+    if offices:
+        officials = session.exec(
+            select(Official)
+            .where(col(Official.office_id).in_([o.id for o in offices]))
+            .where(col(Official.in_office).is_(True))
+            .order_by(col(Official.id))
+        ).all()
+        for official in officials:
+            holders.setdefault(official.office_id or 0, []).append(official)
+    found = {o.key for o in offices}
+    unresolved = [k for k in located.unresolved if k in kinds]
+    unresolved += [key.split(":", 1)[0] for key in wanted_keys if key not in found]
+    has_senators = any(o.kind == "us_senate" for o in offices)
+    if "us_senate" in kinds and not has_senators and state not in _NO_SENATORS:
+        unresolved.append("us_senate")
+    if not offices:
+        where = ", ".join(districts.values()) or state
+        raise RepresentativeLookupError(
+            "no_officials",
+            f"No officials are loaded for {where}. An administrator can load them with "
+            "`lettercast reps sync`.",
+        )
+    offices.sort(key=lambda o: (KIND_ORDER.get(o.kind, 99), o.key))
+    matches = [
+        OfficeMatch(o.kind, o.key, o, holders.get(o.id or 0, []), not holders.get(o.id or 0))
+        for o in offices
+    ]
+    return Representation(located.matched_address, state, dict(districts), matches, unresolved)
+
+
+# DC and the territories elect a House delegate and no senators: no senate office is not a gap.
+_NO_SENATORS = frozenset({"DC", "AS", "GU", "MP", "PR", "VI"})
+
+
+def _applies(office: Office, state: str, extra_office_keys: Sequence[str]) -> bool:
+    if office.key not in extra_office_keys:
+        return False
+    return office.state in (None, "", "US") or office.state == state
+
+
+def offices_for_campaign(campaign: Any) -> tuple[list[str], list[str]]:
+    """(office_kinds, extra_office_keys) from a campaign's targeting; missing keys mean all."""
+    targeting = getattr(campaign, "targeting", None) or {}
+    listed = targeting.get("office_kinds")
+    all_kinds = listed is None
+    kinds = list(DISTRICT_KINDS) if all_kinds else [str(k) for k in listed]
+    extra: list[str] = []
+    if all_kinds or "executive" in kinds:
+        extra += [str(key) for key in targeting.get("executive", [])]
+    if all_kinds or "custom" in kinds:
+        extra += [str(t["key"]) for t in targeting.get("custom_targets", []) if isinstance(t, dict)]
+    return [k for k in kinds if k in DISTRICT_KINDS], extra
+
+
+def representation_json(representation: Representation) -> dict[str, Any]:
+    """The answer as the API and ``lettercast reps lookup --json`` print it."""
+    return {
+        "matched_address": representation.matched_address,
+        "state": representation.state,
+        "districts": representation.districts,
+        "unresolved": representation.unresolved,
+        "offices": [
+            {
+                "kind": match.kind,
+                "key": match.key,
+                "title": match.office.title,
+                "district": _display_district(match.office),
+                "vacant": match.vacant,
+                "officials": [
+                    {"id": o.id, "name": o.name, "title": o.title, "party": o.party}
+                    for o in match.officials
+                ],
+            }
+            for match in representation.offices
+        ],
+    }
+
+
+def _display_district(office: Office) -> str | None:
+    if office.kind in ("us_house", "state_upper", "state_lower") and office.district:
+        return f"{office.state}-{office.district}"
+    return office.state
