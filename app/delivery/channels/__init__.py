@@ -74,10 +74,16 @@ def channel_unavailable_reason(
 
 
 # Imported last: the channel modules import the outcome types defined above.
+from app.delivery.channels.cwc import CwcChannel  # noqa: E402
+from app.delivery.channels.email import EmailChannel  # noqa: E402
+from app.delivery.channels.form import FormChannel  # noqa: E402
 from app.delivery.channels.hold import HoldChannel  # noqa: E402
 from app.delivery.channels.webhook import WebhookChannel  # noqa: E402
 
 CHANNELS: dict[str, type[Channel]] = {
+    "cwc": CwcChannel,
+    "email": EmailChannel,
+    "form": FormChannel,
     "hold": HoldChannel,
     "webhook": WebhookChannel,
 }
