@@ -1,5 +1,17 @@
-"""HTTP routes of the admin domain (thin: parse, call the service, answer)."""
+"""HTTP routes of the organiser workspace: HTML pages under /admin, JSON under /api/admin."""
 
 from fastapi import APIRouter
+from fastapi.responses import Response
+
+from app.admin import campaigns, signin
+from app.admin.pages import static_file
 
 router = APIRouter()
+router.include_router(signin.router)
+router.include_router(campaigns.router)
+
+
+@router.get("/admin/static/{name}", include_in_schema=False)
+def admin_static(name: str) -> Response:
+    """The workspace's own CSS and script; no external CDN is ever loaded."""
+    return static_file(name)

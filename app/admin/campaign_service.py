@@ -1,0 +1,154 @@
+"""Changes organisers make to campaigns, each returning what it changed for the audit log."""
+
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, func, select
+
+from app.admin.campaign_forms import STATUS_MOVES
+from app.campaigns.models import Campaign
+from app.db import utcnow
+from app.representatives.models import Office, Official
+
+
+class CampaignChangeError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def get_campaign(session: Session, slug: str) -> Campaign | None:
+    return session.exec(select(Campaign).where(Campaign.slug == slug)).first()
+
+
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.exec(select(Campaign).order_by(col(Campaign.created_at).desc())))
+
+
+def snapshot(campaign: Campaign) -> dict[str, Any]:
+    """The editable state of a campaign, as the audit log records it before and after."""
+    return {
+        "title": campaign.title,
+        "status": campaign.status,
+        "description": campaign.description,
+        "resolution": campaign.resolution,
+        "demands": campaign.demands,
+        "targeting": campaign.targeting,
+        "settings": campaign.settings,
+    }
+
+
+def create_campaign(session: Session, values: dict[str, Any]) -> Campaign:
+    if get_campaign(session, values["slug"]) is not None:
+        raise CampaignChangeError("slug", "A campaign with that slug already exists.")
+    campaign = Campaign(
+        slug=values["slug"],
+        title=values["title"],
+        description=values["description"],
+        status="draft",
+        resolution=values["resolution"],
+        demands=values["demands"],
+        targeting=values["targeting"],
+        settings={k: v for k, v in values["settings"].items() if v is not None},
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def update_campaign(session: Session, campaign: Campaign, values: dict[str, Any]) -> None:
+    """Applies the editor's values. Stances and channels are kept: they are edited elsewhere."""
+    campaign.title = values["title"]
+    campaign.description = values["description"]
+    campaign.resolution = values["resolution"]
+    campaign.demands = values["demands"]
+    stances = (campaign.targeting or {}).get("stances") or []
+    # Keys the editor does not show (set by a campaign file) survive an edit.
+    campaign.targeting = {**(campaign.targeting or {}), **values["targeting"], "stances": stances}
+    settings = {**(campaign.settings or {}), **values["settings"]}
+    campaign.settings = {k: v for k, v in settings.items() if v is not None}
+    campaign.updated_at = utcnow()
+    session.add(campaign)
+
+
+def change_status(session: Session, campaign: Campaign, status: str) -> None:
+    if status not in STATUS_MOVES.get(campaign.status, ()):
+        raise CampaignChangeError(
+            "status", f"A {campaign.status} campaign cannot become {status or 'that'}."
+        )
+    campaign.status = status
+    campaign.updated_at = utcnow()
+    session.add(campaign)
+
+
+def set_channels(session: Session, campaign: Campaign, channels: dict[str, str]) -> None:
+    campaign.settings = {**(campaign.settings or {}), "channels": channels}
+    campaign.updated_at = utcnow()
+    session.add(campaign)
+
+
+def add_stance(
+    session: Session, campaign: Campaign, official_id: str, action: str, template: str
+) -> None:
+    """Officials are chosen by id, never by name: two people of one name can hold different
+    seats, or the same seat years apart."""
+    if session.get(Official, official_id) is None:
+        raise CampaignChangeError("official_id", "No official has that id.")
+    if action not in {"exclude", "template"}:
+        raise CampaignChangeError("action", "Choose exclude or another template.")
+    if action == "template" and not template:
+        raise CampaignChangeError("template", "Name the template these officials receive.")
+    stances = [
+        s
+        for s in (campaign.targeting or {}).get("stances") or []
+        if s["official_id"] != official_id
+    ]
+    stance = {"official_id": official_id, "action": action}
+    if action == "template":
+        stance["template"] = template
+    stances.append(stance)
+    campaign.targeting = {**(campaign.targeting or {}), "stances": stances}
+    campaign.updated_at = utcnow()
+    session.add(campaign)
+
+
+def remove_stance(session: Session, campaign: Campaign, official_id: str) -> None:
+    stances = [
+        s
+        for s in (campaign.targeting or {}).get("stances") or []
+        if s["official_id"] != official_id
+    ]
+    campaign.targeting = {**(campaign.targeting or {}), "stances": stances}
+    campaign.updated_at = utcnow()
+    session.add(campaign)
+
+
+def search_officials(
+    session: Session, query: str, *, kind: str | None = None, limit: int = 50
+) -> list[tuple[Official, Office | None]]:
+    """Officials by id, name or office key (case-insensitive), in office first."""
+    statement = select(Official, Office).join(Office, isouter=True)
+    query = query.strip()
+    if query:
+        like = f"%{query.lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(Official.id) == query.lower(),
+                func.lower(Official.name).like(like),
+                func.lower(Office.key).like(like),
+            )
+        )
+    if kind:
+        statement = statement.where(Office.kind == kind)
+    statement = statement.order_by(col(Official.in_office).desc(), Official.name).limit(limit)
+    return [(official, office) for official, office in session.exec(statement).all()]
+
+
+def officials_by_id(session: Session, ids: list[str]) -> dict[str, tuple[Official, Office | None]]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Official, Office).join(Office, isouter=True).where(col(Official.id).in_(ids))
+    ).all()
+    return {official.id: (official, office) for official, office in rows}
