@@ -56,7 +56,7 @@ def serve(
 
 def _register_domain_commands() -> None:
     from app.campaigns.cli import campaigns_cli
-    from app.delivery.cli import deliveries_cli
+    from app.delivery.cli import deliveries_cli, run_worker
     from app.letters.cli import letters_cli
     from app.organisers.cli import organisers_cli
     from app.reports.cli import reports_cli
@@ -68,6 +68,7 @@ def _register_domain_commands() -> None:
     cli.add_typer(reps_cli, name="reps")
     cli.add_typer(supporters_cli, name="supporters")
     cli.add_typer(deliveries_cli, name="deliveries")
+    cli.command("worker")(run_worker)
     cli.add_typer(organisers_cli, name="organisers")
     cli.add_typer(reports_cli, name="reports")
 

@@ -6,16 +6,18 @@ this module turns that into ``sent``, a later ``next_attempt_at``, or ``dead``.
 
 import hashlib
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.campaigns.models import Campaign
 from app.config import Settings
 from app.db import utcnow
 from app.delivery.channels import CHANNELS, channel_unavailable_reason
 from app.delivery.models import Delivery, DeliveryStatus
+from app.delivery.pacing import next_send_time
 from app.letters.models import Letter
 from app.representatives.models import Office
 
@@ -77,7 +79,8 @@ def enqueue_letter(
         status=DeliveryStatus.held if channel == HOLD else DeliveryStatus.queued,
         idempotency_key=idempotency_key_for(letter.id, campaign.id),
         last_error=notice,
-        next_attempt_at=now,
+        # Outside the campaign's sending window the letter waits for the window to open.
+        next_attempt_at=next_send_time(campaign.settings, campaign.id, now),
         created_at=now,
         updated_at=now,
     )
@@ -99,6 +102,49 @@ def status_for_letters(session: Session, letter_ids: Iterable[int]) -> dict[int,
         select(Delivery.letter_id, Delivery.status).where(col(Delivery.letter_id).in_(ids))
     ).all()
     return {letter_id: status for letter_id, status in rows}
+
+
+@dataclass(frozen=True)
+class DeliveryFilter:
+    """Which jobs an organiser means: by campaign, office, the supporter's state, status or id."""
+
+    campaign_id: int | None = None
+    office_key: str | None = None
+    state: str | None = None  # the supporter's state, as kept on the letter
+    status: str | None = None
+    ids: tuple[int, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.campaign_id or self.office_key or self.state or self.status or self.ids)
+
+
+def find_deliveries(
+    session: Session, where: DeliveryFilter, *, limit: int | None = None, offset: int = 0
+) -> list[tuple[Delivery, Letter]]:
+    """Jobs with their letters, oldest first, for the command line and the delivery desk."""
+    query = select(Delivery, Letter).join(Letter, col(Letter.id) == Delivery.letter_id)
+    if where.campaign_id is not None:
+        query = query.where(Delivery.campaign_id == where.campaign_id)
+    if where.office_key:
+        query = query.where(Delivery.office_key == where.office_key)
+    if where.state:
+        query = query.where(Letter.state == where.state.upper())
+    if where.status:
+        query = query.where(Delivery.status == where.status)
+    if where.ids:
+        query = query.where(col(Delivery.id).in_(where.ids))
+    query = query.order_by(col(Delivery.id)).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(delivery, letter) for delivery, letter in session.exec(query).all()]
+
+
+def counts_by_status(session: Session, campaign_id: int | None = None) -> dict[str, int]:
+    query = select(Delivery.status, func.count()).group_by(Delivery.status)
+    if campaign_id is not None:
+        query = query.where(Delivery.campaign_id == campaign_id)
+    return {status: count for status, count in session.exec(query).all()}
 
 
 def _load(session: Session, ids: Collection[int]) -> list[Delivery]:

@@ -1,0 +1,319 @@
+"""The delivery worker: claims due jobs in batches, sends them concurrently, records outcomes.
+
+One asyncio loop runs: a claimer that keeps up to ``2 * concurrency`` jobs on hand, ``concurrency``
+senders sharing one HTTP client, a recorder that writes outcomes in batches, and a heartbeat that
+extends this worker's leases and re-queues the jobs of workers that died. Database work runs on
+one thread of its own so the loop keeps sending while it waits. ``stop()`` lets in-flight sends
+finish (up to a grace period) and hands every other claimed job back to the queue.
+
+Run it with ``lettercast worker`` or ``python -m app.delivery.worker``; ``lettercast serve`` runs
+one in-process unless ``LETTERCAST_RUN_WORKER_IN_PROCESS=false``.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import secrets
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import utcnow
+from app.delivery import claims
+from app.delivery.channels import CHANNELS, Channel, Envelope, Outcome, Rejected, Retry, Sent
+from app.delivery.claims import Job, Result
+from app.delivery.envelopes import Directory, load_envelopes
+from app.delivery.models import DeliveryStatus
+from app.delivery.pacing import Rates, next_send_time, window_for
+
+log = logging.getLogger("lettercast.delivery")
+
+
+def make_delivery_client(settings: Settings, concurrency: int) -> httpx.AsyncClient:
+    """One client for every send; the aiohttp transport roughly triples httpx's own throughput."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    if settings.delivery_http_transport == "aiohttp":
+        from httpx_aiohttp import AiohttpTransport
+
+        transport: httpx.AsyncBaseTransport = AiohttpTransport(limits=limits)
+    else:
+        transport = httpx.AsyncHTTPTransport(limits=limits)
+    return httpx.AsyncClient(transport=transport, timeout=settings.webhook_timeout_s)
+
+
+def backoff_s(settings: Settings, attempts: int) -> float:
+    """Exponential backoff with "equal jitter": half fixed, half random, so retries spread out."""
+    delay = min(
+        settings.delivery_backoff_max_s, settings.delivery_backoff_base_s * 2 ** (attempts - 1)
+    )
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        client: httpx.AsyncClient | None = None,
+        concurrency: int | None = None,
+        batch: int | None = None,
+        exit_when_idle: bool = False,
+        worker_id: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.concurrency = max(1, concurrency or settings.delivery_concurrency)
+        self.batch = max(1, batch or settings.delivery_batch)
+        self.exit_when_idle = exit_when_idle
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.rates = Rates.from_settings(settings)
+        self.directory = Directory()
+        self.stats = {"sent": 0, "retry": 0, "dead": 0, "claimed": 0}
+        self._client = client
+        self._own_client = client is None
+        self._db = ThreadPoolExecutor(1, thread_name_prefix="delivery-db")
+        self._queue: asyncio.Queue[tuple[Job, Envelope] | None] = asyncio.Queue()
+        self._inflight: dict[int, Job] = {}
+        self._results: list[Result] = []
+        self._outstanding = 0
+        self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._force = False
+
+    def stop(self, *, force: bool = False) -> None:
+        """Stop claiming; finish in-flight sends (``force``: abandon them) and release the rest."""
+        self._force = self._force or force or self._stopping.is_set()
+        self._stopping.set()
+        self._wake.set()
+
+    async def _in_db(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
+
+    async def run(self) -> None:
+        client = self._client or make_delivery_client(self.settings, self.concurrency)
+        channels: dict[str, Channel] = {
+            name: cls(client, self.settings) for name, cls in CHANNELS.items()
+        }
+        log.info("worker started", extra={"worker": self.id, "concurrency": self.concurrency})
+        senders = [asyncio.create_task(self._send_loop(channels)) for _ in range(self.concurrency)]
+        recorder = asyncio.create_task(self._record_loop())
+        heartbeat = asyncio.create_task(self._heartbeat_loop())
+        try:
+            await self._claim_loop()
+        finally:
+            await self._shut_down(senders, recorder, heartbeat)
+            if self._own_client:
+                await client.aclose()
+            self._db.shutdown(wait=True)
+            log.info("worker stopped", extra={"worker": self.id, **self.stats})
+
+    # -- claiming -------------------------------------------------------------------------
+
+    def _claim(self, limit: int) -> list[tuple[Job, Envelope | None]]:
+        now = utcnow()
+        with Session(self.engine) as session:
+            self.directory.refresh(session)
+            closed = [
+                cid
+                for cid, info in self.directory.campaigns.items()
+                if (w := window_for(info.settings, cid)) is not None and w.next_open(now) > now
+            ]
+            jobs = claims.claim(
+                session,
+                worker_id=self.id,
+                limit=limit,
+                lease_s=self.settings.delivery_lease_s,
+                now=now,
+                rates=self.rates,
+                exclude_campaigns=closed,
+            )
+            loaded = load_envelopes(session, jobs, self.directory)
+            session.commit()
+        return loaded
+
+    def _nothing_left(self) -> bool:
+        with Session(self.engine) as session:
+            counts = claims.counts_by_status(session)
+        waiting = (DeliveryStatus.queued, DeliveryStatus.failed, DeliveryStatus.sending)
+        return not any(counts.get(status, 0) for status in waiting)
+
+    async def _claim_loop(self) -> None:
+        capacity = 2 * self.concurrency
+        while not self._stopping.is_set():
+            room = capacity - self._outstanding
+            if room < min(self.batch, self.concurrency):
+                await self._pause(self.settings.delivery_poll_s)
+                continue
+            try:
+                loaded = await self._in_db(self._claim, min(self.batch, room))
+            except Exception:
+                log.exception("claim failed; retrying", extra={"worker": self.id})
+                await self._pause(1.0)
+                continue
+            if not loaded:
+                idle = self.exit_when_idle and self._outstanding == 0
+                if idle and await self._in_db(self._nothing_left):
+                    break
+                await self._pause(self.settings.delivery_poll_s)
+                continue
+            self.stats["claimed"] += len(loaded)
+            self._outstanding += len(loaded)
+            for job, envelope in loaded:
+                if envelope is None:
+                    self._finish(job, Rejected("The letter no longer exists."), {})
+                else:
+                    self._queue.put_nowait((job, envelope))
+
+    async def _pause(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    # -- sending --------------------------------------------------------------------------
+
+    async def _send_loop(self, channels: dict[str, Channel]) -> None:
+        while True:
+            item = await self._queue.get()
+            if item is None:
+                return
+            job, envelope = item
+            self._inflight[job.id] = job
+            try:
+                outcome = await self._send(channels, job, envelope)
+            finally:
+                self._inflight.pop(job.id, None)
+            self._finish(job, outcome, envelope.campaign_settings or {})
+
+    async def _send(self, channels: dict[str, Channel], job: Job, envelope: Envelope) -> Outcome:
+        channel = channels.get(job.channel)
+        if channel is None:
+            return Retry(f"The {job.channel!r} channel is not installed on this worker.", 300)
+        try:
+            async with asyncio.timeout(self.settings.delivery_send_timeout_s):
+                return await channel.send(envelope)
+        except TimeoutError:
+            return Retry(f"The {job.channel} channel did not finish in time.")
+        except Exception as error:  # a channel bug must not kill the worker or lose the job
+            log.exception("channel raised", extra={"delivery_id": job.id, "channel": job.channel})
+            return Retry(f"The {job.channel} channel failed: {type(error).__name__}")
+
+    def _finish(self, job: Job, outcome: Outcome, campaign_settings: dict[str, Any]) -> None:
+        now = utcnow()
+        if isinstance(outcome, Sent):
+            result = Result(job, DeliveryStatus.sent, now, None, outcome.downstream_id, now)
+            self.stats["sent"] += 1
+        elif isinstance(outcome, Rejected):
+            result = Result(job, DeliveryStatus.dead, now, outcome.reason[:2000])
+            self.stats["dead"] += 1
+            log.warning("delivery refused", extra={"delivery_id": job.id, "channel": job.channel})
+        elif job.attempts >= self.settings.delivery_max_attempts:
+            reason = f"Gave up after {job.attempts} attempts; last: {outcome.reason}"
+            result = Result(job, DeliveryStatus.dead, now, reason[:2000])
+            self.stats["dead"] += 1
+            log.warning("delivery gave up", extra={"delivery_id": job.id, "channel": job.channel})
+        else:
+            if outcome.after is not None:
+                delay = min(max(outcome.after, 0.0), self.settings.delivery_retry_after_max_s)
+                delay *= random.uniform(1.0, 1.1)  # never earlier than asked
+            else:
+                delay = backoff_s(self.settings, job.attempts)
+            when = next_send_time(
+                campaign_settings, job.campaign_id, now + timedelta(seconds=delay)
+            )
+            result = Result(job, DeliveryStatus.failed, when, outcome.reason[:2000])
+            self.stats["retry"] += 1
+        self._results.append(result)
+
+    # -- recording, heartbeat, shutdown ----------------------------------------------------
+
+    def _record(self, results: list[Result]) -> None:
+        with Session(self.engine) as session:
+            claims.record(session, self.id, results, utcnow())
+            session.commit()
+
+    async def _flush(self) -> bool:
+        if not self._results:
+            return True
+        batch, self._results = self._results, []
+        try:
+            await self._in_db(self._record, batch)
+        except Exception:
+            log.exception("recording outcomes failed; will retry", extra={"worker": self.id})
+            self._results[:0] = batch
+            return False
+        self._outstanding -= len(batch)
+        self._wake.set()  # room for the claimer
+        return True
+
+    async def _record_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.02)  # gather outcomes into batches
+            if not await self._flush():
+                await asyncio.sleep(1.0)
+
+    def _maintain(self) -> None:
+        now = utcnow()
+        with Session(self.engine) as session:
+            claims.extend_leases(session, self.id, self.settings.delivery_lease_s, now)
+            recovered = claims.requeue_expired(session, now, self.settings.delivery_max_attempts)
+            for cid, info in self.directory.campaigns.items():
+                window = window_for(info.settings, cid)
+                if window is not None and (opens := window.next_open(now)) > now:
+                    claims.defer_campaign(session, cid, opens)
+            session.commit()
+        if recovered:
+            log.warning("re-queued jobs of a stopped worker", extra={"jobs": recovered})
+
+    async def _heartbeat_loop(self) -> None:
+        interval = max(0.5, self.settings.delivery_lease_s / 3)
+        while True:
+            try:
+                await self._in_db(self._maintain)
+            except Exception:
+                log.exception("heartbeat failed", extra={"worker": self.id})
+            log.info("worker progress", extra={"worker": self.id, **self.stats})
+            await asyncio.sleep(interval)
+
+    def _release(self, jobs: list[Job], unsent: bool) -> None:
+        with Session(self.engine) as session:
+            claims.release(session, self.id, jobs, utcnow(), unsent=unsent)
+            session.commit()
+
+    async def _shut_down(
+        self, senders: list[asyncio.Task[None]], *tasks: asyncio.Task[None]
+    ) -> None:
+        waiting = []
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is not None:
+                waiting.append(item[0])
+        for _ in senders:
+            self._queue.put_nowait(None)
+        if waiting:
+            await self._in_db(self._release, waiting, True)
+            self._outstanding -= len(waiting)
+        grace = 0.0 if self._force else self.settings.delivery_shutdown_grace_s
+        _, pending = await asyncio.wait(senders, timeout=grace) if senders else (set(), set())
+        cut_off = list(self._inflight.values())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._flush()
+        if cut_off:
+            await self._in_db(self._release, cut_off, False)
+        log.info(
+            "released claimed jobs",
+            extra={"worker": self.id, "unsent": len(waiting), "cut_off": len(cut_off)},
+        )
