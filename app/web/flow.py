@@ -1,0 +1,281 @@
+"""One supporter request's context (campaign, language, embed mode) and the two calls into the
+submissions service, with every failure turned into something a person can act on."""
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from sqlmodel import Session
+from starlette.responses import Response
+
+from app.campaigns.models import Campaign
+from app.config import Settings
+from app.representatives.service import RepresentativeLookupError
+from app.submissions import service as submissions
+from app.submissions.service import SubmissionError
+from app.web import campaign_view as view
+from app.web import i18n, pages
+from app.web.forms import MESSAGES, SupporterForm
+
+logger = logging.getLogger("lettercast.web")
+
+
+@dataclass
+class SubmitFailure:
+    status_code: int
+    response: Response | None = None  # a whole page of its own (rate limited); else the form
+
+
+@dataclass
+class Preview:
+    letters: list[Any]
+    matched_address: str | None
+
+
+@dataclass
+class PageContext:
+    request: Request
+    session: Session
+    settings: Settings
+    campaign: Campaign | None
+    locale: str
+    embed: bool
+
+    @classmethod
+    def build(
+        cls, request: Request, session: Session, slug: str, data: Mapping[str, Any] | None = None
+    ) -> "PageContext":
+        data = data or {}
+        campaign = view.campaign_by_slug(session, slug) if len(slug) <= 80 else None
+        if campaign is not None and campaign.status == "draft":
+            campaign = None  # drafts are not public
+        embed = "1" in (request.query_params.get("embed"), data.get("embed"))
+        lang = data.get("lang")
+        return cls(
+            request=request,
+            session=session,
+            settings=request.app.state.settings,
+            campaign=campaign,
+            locale=i18n.choose_locale(request, lang if isinstance(lang, str) else None),
+            embed=embed,
+        )
+
+    def gettext(self, message: str) -> str:
+        return i18n.translations(self.locale).gettext(message)
+
+    @property
+    def organization(self) -> str:
+        return (
+            str((self.campaign.settings or {}).get("organization_name") or "")
+            if self.campaign
+            else ""
+        )
+
+    def office_kinds(self) -> dict[str, str]:
+        return {kind: self.gettext(label) for kind, label in view.OFFICE_KINDS.items()}
+
+    def flow_query(self, **extra: str) -> str:
+        """Query string that keeps embed mode and the language across the steps."""
+        params = {"embed": "1"} if self.embed else {}
+        params |= {"lang": self.locale} | extra
+        return "?" + urlencode(params)
+
+    def base_context(self, *, lang_path: str | None) -> dict[str, Any]:
+        lang_links = []
+        if lang_path:
+            keep = {k: v for k, v in self.request.query_params.items() if k != "lang"}
+            for code in i18n.LOCALES:
+                query = urlencode(keep | {"lang": code})
+                lang_links.append((code, i18n.LANGUAGE_NAMES[code], f"{lang_path}?{query}"))
+        return {
+            "campaign": self.campaign,
+            "organization": self.organization,
+            "lang_links": lang_links,
+            "query_suffix": self.flow_query() if self.embed else "",
+            "private": False,
+        }
+
+    def render(
+        self,
+        name: str,
+        context: dict[str, Any],
+        *,
+        status_code: int = 200,
+        private: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        return pages.render(
+            name,
+            context,
+            settings=self.settings,
+            locale=self.locale,
+            embed=self.embed,
+            status_code=status_code,
+            private=private,
+            headers=headers,
+        )
+
+    def message(
+        self,
+        heading: str,
+        paragraphs: list[str],
+        *,
+        status_code: int,
+        private: bool = False,
+        headers: dict[str, str] | None = None,
+        back: bool = True,
+    ) -> Response:
+        context = self.base_context(lang_path=None) | {
+            "page_title": heading,
+            "heading": heading,
+            "paragraphs": paragraphs,
+            "back_url": f"/c/{self.campaign.slug}" + self.flow_query()
+            if self.campaign and back
+            else None,
+            "back_label": self.gettext("Back to the campaign"),
+        }
+        return self.render(
+            "message.html", context, status_code=status_code, private=private, headers=headers
+        )
+
+    def not_found(self, *, private: bool = False) -> Response:
+        return self.message(
+            self.gettext("Page not found"),
+            [self.gettext("This campaign or page does not exist, or is no longer public.")],
+            status_code=404,
+            private=private,
+            back=False,
+        )
+
+    def received(self) -> Response:
+        # The honeypot was filled in: answer like a success so a bot learns nothing.
+        return self.message(
+            self.gettext("Thank you"),
+            [self.gettext("We have received your message.")],
+            status_code=200,
+            private=True,
+        )
+
+    def rate_limited(self, retry_after: int) -> Response:
+        minutes = max(1, -(-retry_after // 60))
+        return self.message(
+            self.gettext("Too many letters at once"),
+            [
+                self.gettext(
+                    "We received many letters from your connection or your e-mail address in a "
+                    "short time, so we are pausing to keep the campaign safe from abuse."
+                ),
+                i18n.translations(self.locale).ngettext(
+                    "Please try again in %(num)d minute.",
+                    "Please try again in %(num)d minutes.",
+                    minutes,
+                )
+                % {"num": minutes},
+            ],
+            status_code=429,
+            private=True,
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+async def preview(ctx: PageContext, form: SupporterForm) -> Preview | SubmitFailure:
+    """The supporter's representatives and letters, without writing anything."""
+    data = _submission(ctx, form)
+    if data is None:
+        return SubmitFailure(422)
+    assert ctx.campaign is not None
+    try:
+        out = await submissions.preview_submission(
+            ctx.session, ctx.request.app.state.http, ctx.settings, ctx.campaign, data
+        )
+    except Exception as error:
+        return _failure(ctx, form, error)
+    return Preview(letters=list(out.letters), matched_address=out.matched_address)
+
+
+async def send(
+    ctx: PageContext, form: SupporterForm, idempotency_key: str | None
+) -> str | SubmitFailure:
+    """Submits once (the key makes a double click or a resent form harmless); the token."""
+    data = _submission(ctx, form)
+    if data is None:
+        return SubmitFailure(422)
+    assert ctx.campaign is not None
+    try:
+        out, _created = await submissions.submit(
+            ctx.session,
+            ctx.request.app.state.http,
+            ctx.settings,
+            ctx.campaign,
+            data,
+            idempotency_key=idempotency_key,
+            client_ip=_client_ip(ctx),
+        )
+        ctx.session.commit()
+    except Exception as error:
+        ctx.session.rollback()
+        return _failure(ctx, form, error)
+    if not out.token:
+        return _failure(ctx, form, RuntimeError("submission without a token"))
+    return out.token
+
+
+def _submission(ctx: PageContext, form: SupporterForm) -> Any:
+    assert ctx.campaign is not None
+    allow = bool((ctx.campaign.settings or {}).get("allow_body_edit"))
+    return form.to_submission(ctx.gettext, allow_body_edit=allow)
+
+
+def _client_ip(ctx: PageContext) -> str | None:
+    finder = getattr(submissions, "client_ip", None)
+    if finder is not None:
+        return finder(ctx.request, ctx.settings)
+    return ctx.request.client.host if ctx.request.client else None
+
+
+def _failure(ctx: PageContext, form: SupporterForm, error: Exception) -> SubmitFailure:
+    assert ctx.campaign is not None
+    states = ", ".join(view.STATES.get(s, s) for s in view.target_states(ctx.campaign))
+    if isinstance(error, SubmissionError):
+        status = int(getattr(error, "status_code", 422) or 422)
+        if status == 429:
+            retry_after = int(getattr(error, "retry_after", None) or 60)
+            return SubmitFailure(429, ctx.rate_limited(retry_after))
+        if status == 409:
+            form.add_error("form", ctx.gettext(MESSAGES["in_progress"]))
+            return SubmitFailure(409)
+        code = str(getattr(error, "code", "") or "")
+        for path, reason in _field_problems(error):
+            form.add_service_error(ctx.gettext, code, reason, path, states=states)
+        if not form.errors:
+            form.add_service_error(
+                ctx.gettext, code, str(getattr(error, "message", "")), None, states=states
+            )
+        return SubmitFailure(status if 400 <= status < 500 else 422)
+    if isinstance(error, RepresentativeLookupError):
+        form.add_service_error(ctx.gettext, error.code, error.message, None, states=states)
+        return SubmitFailure(503 if error.code == "upstream_unavailable" else 422)
+    # Only the type: an exception's text could quote the supporter's address or e-mail.
+    logger.error(
+        "supporter page failed",
+        extra={"campaign_id": ctx.campaign.id, "error": type(error).__name__},
+    )
+    form.add_error("form", ctx.gettext(MESSAGES["unavailable"]))
+    return SubmitFailure(503)
+
+
+def _field_problems(error: Exception) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    for item in getattr(error, "fields", None) or []:
+        if isinstance(item, Mapping):
+            problems.append((item.get("field"), str(item.get("reason", ""))))
+        elif isinstance(item, tuple | list) and len(item) == 2:
+            problems.append((item[0], str(item[1])))
+        else:
+            problems.append((getattr(item, "field", None), str(getattr(item, "reason", ""))))
+    if not problems and getattr(error, "field", None):
+        problems.append((error.field, str(getattr(error, "message", ""))))  # type: ignore[attr-defined]
+    return problems
