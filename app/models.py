@@ -3,6 +3,7 @@
 from app.campaigns.models import Campaign, TemplateVersion
 from app.delivery.models import Delivery, DeliveryPace
 from app.letters.models import Letter
+from app.notifications.models import EmailConfirmation, Notification
 from app.organisers.models import AuditEvent, Organiser, OrganiserSession, SignInAttempt
 from app.representatives.models import DistrictLookupCache, Office, Official, ZipDistrict
 from app.submissions.models import IdempotencyRecord, RateLimitBucket
@@ -15,8 +16,10 @@ __all__ = [
     "Delivery",
     "DeliveryPace",
     "DistrictLookupCache",
+    "EmailConfirmation",
     "IdempotencyRecord",
     "Letter",
+    "Notification",
     "Office",
     "Official",
     "Organiser",
