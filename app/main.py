@@ -40,9 +40,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.metrics.engine_getter.engine = app.state.engine
         app.state.http = httpx.AsyncClient(timeout=settings.lookup_timeout_s)
+        stop_worker = None
+        if settings.run_worker_in_process:
+            from app.delivery.worker import start_in_process
+
+            stop_worker = start_in_process(app.state.engine, settings)
         try:
             yield
         finally:
+            if stop_worker is not None:
+                await stop_worker()
             await app.state.http.aclose()
             app.state.engine.dispose()
 

@@ -17,6 +17,7 @@ import os
 import random
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -275,12 +276,15 @@ class Worker:
 
     async def _heartbeat_loop(self) -> None:
         interval = max(0.5, self.settings.delivery_lease_s / 3)
+        last: dict[str, int] = {}
         while True:
             try:
                 await self._in_db(self._maintain)
             except Exception:
                 log.exception("heartbeat failed", extra={"worker": self.id})
-            log.info("worker progress", extra={"worker": self.id, **self.stats})
+            if self.stats != last:  # a quiet worker stays quiet in the logs
+                log.info("worker progress", extra={"worker": self.id, **self.stats})
+                last = dict(self.stats)
             await asyncio.sleep(interval)
 
     def _release(self, jobs: list[Job], unsent: bool) -> None:
@@ -317,3 +321,15 @@ class Worker:
             "released claimed jobs",
             extra={"worker": self.id, "unsent": len(waiting), "cut_off": len(cut_off)},
         )
+
+
+def start_in_process(engine: Engine, settings: Settings) -> Callable[[], Awaitable[None]]:
+    """Start a worker on the running loop (``lettercast serve``); returns its graceful stop."""
+    worker = Worker(engine, settings)
+    task = asyncio.create_task(worker.run(), name="delivery-worker")
+
+    async def stop() -> None:
+        worker.stop()
+        await task
+
+    return stop
