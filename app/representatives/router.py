@@ -1,5 +1,85 @@
 """HTTP routes of the representatives domain (thin: parse, call the service, answer)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import select
 
-router = APIRouter()
+from app.campaigns.models import Campaign
+from app.db import SessionDep
+from app.representatives import service
+from app.representatives.schemas import ERROR_RESPONSES, EXAMPLE_ANSWER, RepresentativesOut
+
+router = APIRouter(tags=["representatives"])
+
+STATUS_BY_CODE = {
+    "invalid_address": 422,
+    "invalid_zip": 422,
+    "ambiguous_zip": 422,
+    "outside_targets": 422,
+    "address_not_found": 404,
+    "no_district": 404,
+    "no_officials": 404,
+    "campaign_not_found": 404,
+    "upstream_unavailable": 503,
+}
+
+
+@router.get(
+    "/api/representatives",
+    summary="The representatives of an address or a ZIP code",
+    response_model=RepresentativesOut,
+    responses={
+        200: {"content": {"application/json": {"example": EXAMPLE_ANSWER}}},
+        **ERROR_RESPONSES,
+    },
+)
+async def representatives(
+    request: Request,
+    session: SessionDep,
+    address: str | None = Query(
+        None, description="A US street address on one line: number, street, city, state, ZIP."
+    ),
+    zip: str | None = Query(
+        None,
+        description="A ZIP code. Alone, it names the House seat (and senators) only when the "
+        "ZIP lies in one district; otherwise the answer is `ambiguous_zip` with candidates.",
+    ),
+    campaign: str | None = Query(
+        None, description="A campaign slug: only the offices that campaign writes to."
+    ),
+) -> JSONResponse:
+    """Districts from the US Census Geocoder (cached) or the ZIP table, then each office with
+    its current officials. A vacant seat is listed with `vacant: true` and no officials."""
+    office_kinds, extra_keys, states = None, [], None
+    if campaign is not None:
+        found = session.exec(select(Campaign).where(Campaign.slug == campaign)).first()
+        if found is None:
+            return _error(
+                service.RepresentativeLookupError(
+                    "campaign_not_found", f"There is no campaign {campaign!r}."
+                )
+            )
+        office_kinds, extra_keys = service.offices_for_campaign(found)
+        states = (found.targeting or {}).get("states") or None
+    try:
+        answer = await service.find_representatives(
+            session,
+            request.app.state.http,
+            request.app.state.settings,
+            address=address,
+            zip_code=zip,
+            office_kinds=office_kinds,
+            extra_office_keys=extra_keys,
+            states=states,
+        )
+    except service.RepresentativeLookupError as error:
+        session.rollback()
+        return _error(error)
+    session.commit()  # the geocoder cache entry, if any
+    return JSONResponse(service.representation_json(answer))
+
+
+def _error(error: service.RepresentativeLookupError) -> JSONResponse:
+    status = STATUS_BY_CODE.get(error.code, 422)
+    headers = {"Retry-After": "30"} if status == 503 else None
+    return JSONResponse(error.as_dict(), status_code=status, headers=headers)
