@@ -58,6 +58,7 @@ def _register_domain_commands() -> None:
     from app.campaigns.cli import campaigns_cli
     from app.delivery.cli import deliveries_cli, run_worker
     from app.letters.cli import letters_cli
+    from app.notifications.cli import notifications_cli
     from app.organisers.cli import organisers_cli
     from app.reports.cli import reports_cli
     from app.representatives.cli import reps_cli
@@ -69,6 +70,7 @@ def _register_domain_commands() -> None:
     cli.add_typer(supporters_cli, name="supporters")
     cli.add_typer(deliveries_cli, name="deliveries")
     cli.command("worker")(run_worker)
+    cli.add_typer(notifications_cli, name="notifications")
     cli.add_typer(organisers_cli, name="organisers")
     cli.add_typer(reports_cli, name="reports")
 

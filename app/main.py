@@ -44,12 +44,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.run_worker_in_process:
             from app.delivery.worker import start_in_process
 
+            from app.notifications.outbox import start_in_process as start_outbox
+
             stop_worker = start_in_process(app.state.engine, settings)
+            stop_outbox = start_outbox(app.state.engine, settings)  # supporters' own e-mails
         try:
             yield
         finally:
             if stop_worker is not None:
                 await stop_worker()
+                await stop_outbox()
             await app.state.http.aclose()
             app.state.engine.dispose()
 
@@ -106,6 +110,7 @@ def _routers() -> list[APIRouter]:
     from app.admin.router import router as admin
     from app.campaigns.router import router as campaigns
     from app.delivery.router import router as delivery
+    from app.notifications.router import router as notifications
     from app.organisers.router import router as organisers
     from app.reports.router import router as reports
     from app.representatives.router import router as representatives
@@ -119,6 +124,7 @@ def _routers() -> list[APIRouter]:
         submissions,
         supporters,
         delivery,
+        notifications,
         organisers,
         reports,
         admin,
