@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
@@ -47,3 +48,27 @@ def imported(session: Session) -> SyncSummary:
     summary = import_fixtures(session)
     session.flush()
     return summary
+
+
+@pytest.fixture
+def settings(
+    committed_engine: Engine, database_url: str, census_stub: tuple[str, list[dict[str, str]]]
+) -> Settings:
+    """The app's settings, with the Census Geocoder pointed at the local stand-in."""
+    return Settings(
+        database_url=database_url,
+        migrate_on_start=False,
+        run_worker_in_process=False,
+        census_geocoder_url=census_stub[0],
+        lookup_timeout_s=0.5,
+        lookup_retries=1,
+        lookup_backoff_s=0.01,
+    )
+
+
+@pytest.fixture
+def committed_fixtures(committed_engine: Engine) -> None:
+    """The made-up fixtures imported and committed, for tests that cross connections."""
+    with Session(committed_engine) as session:
+        import_fixtures(session)
+        session.commit()
