@@ -2,6 +2,7 @@
 submissions service, with every failure turned into something a person can act on."""
 
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -242,12 +243,21 @@ def _failure(ctx: PageContext, form: SupporterForm, error: Exception) -> SubmitF
     if isinstance(error, SubmissionError):
         status = int(getattr(error, "status_code", 422) or 422)
         if status == 429:
-            retry_after = int(getattr(error, "retry_after", None) or 60)
+            retry_after = math.ceil(getattr(error, "retry_after", None) or 60)
             return SubmitFailure(429, ctx.rate_limited(retry_after))
         if status == 409:
             form.add_error("form", ctx.gettext(MESSAGES["in_progress"]))
             return SubmitFailure(409)
         code = str(getattr(error, "code", "") or "")
+        if status >= 500:
+            # Nothing was saved; say so in the page's language (the lookup's own words if known).
+            message = MESSAGES[
+                "upstream_unavailable" if code == "upstream_unavailable" else "unavailable"
+            ]
+            form.add_error(
+                "street" if code == "upstream_unavailable" else "form", ctx.gettext(message)
+            )
+            return SubmitFailure(503)
         for path, reason in _field_problems(error):
             form.add_service_error(ctx.gettext, code, reason, path, states=states)
         if not form.errors:

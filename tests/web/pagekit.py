@@ -32,7 +32,10 @@ def field_value(html: str, name: str) -> str | None:
 
 def field_error(html: str, name: str) -> str | None:
     match = re.search(rf'<p class="field-error" id="f-{name}-error">(.*?)</p>', html, re.S)
-    return unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else None
+    if not match:
+        return None
+    visible = re.sub(r'<span class="visually-hidden">.*?</span>', "", match.group(1))
+    return unescape(re.sub(r"<[^>]+>", "", visible)).strip()
 
 
 def form_data(**overrides: Any) -> dict[str, Any]:
