@@ -1,13 +1,18 @@
 """CSV exports: the deliveries report and the consent list.
 
 The database does the heavy lifting. On PostgreSQL the report is ``COPY (…) TO STDOUT WITH CSV``
-streamed as the server writes it; on SQLite, raw cursor batches go straight into the C
-``csv.writer``. Formula neutralisation happens inside the SQL (``query.inert``), so neither path
-touches a cell in Python.
+streamed as the server writes it. On SQLite it is SQLite's own CSV writer, the ``sqlite3`` shell
+reading the database file read-only, when that program is installed and everything this session
+wrote is committed (the shell cannot see an open transaction); otherwise raw cursor batches go
+into the C ``csv.writer``, about a third of the shell's speed (bench/export.py measures both).
+Formula neutralisation happens inside the SQL (``query.inert``), so no path touches a cell in
+Python.
 """
 
 import csv
 import io
+import shutil
+import subprocess
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -20,6 +25,7 @@ from app.reports.query import ExportFilters, columns, deliveries_statement, iner
 from app.supporters.models import Consent, Supporter
 
 CHUNK_BYTES = 256 * 1024
+SQLITE_SHELL = "sqlite3"
 
 
 def deliveries_csv(
@@ -28,13 +34,61 @@ def deliveries_csv(
     *,
     include_personal: bool,
     progress: Progress | None = None,
+    use_sqlite_shell: bool = True,
 ) -> Iterator[bytes]:
     """The deliveries report as UTF-8 CSV (header first, ``\\n`` line ends)."""
     statement = deliveries_statement(filters, include_personal=include_personal, neutralise=True)
     if session.connection().dialect.name == "postgresql":
         return _copy_csv(session, statement, progress)
+    database_file = _committed_sqlite_file(session) if use_sqlite_shell else None
+    shell = shutil.which(SQLITE_SHELL) if database_file else None
+    if shell and database_file:
+        return _shell_csv(shell, database_file, session, statement, progress)
     header = [c.name for c in columns(include_personal)]
     return _cursor_csv(session, statement, header, progress)
+
+
+def _committed_sqlite_file(session: Session) -> str | None:
+    connection = session.connection()
+    database = connection.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    raw = connection.connection.driver_connection
+    # Python's sqlite3 opens a transaction only before a write: none open means nothing unseen.
+    if raw is None or raw.in_transaction:
+        return None
+    return database
+
+
+def _shell_csv(
+    shell: str,
+    database_file: str,
+    session: Session,
+    statement: Select[Any],
+    progress: Progress | None,
+) -> Iterator[bytes]:
+    # Values are rendered as SQL literals by SQLAlchemy (quotes doubled); the shell gets the
+    # statement as one argument, never through a shell, and opens the file read-only.
+    sql = str(
+        statement.compile(
+            dialect=session.connection().dialect, compile_kwargs={"literal_binds": True}
+        )
+    )
+    command = [shell, "-readonly", "-bail", "-batch", "-init", "/dev/null", "-csv", "-header"]
+    command += ["-newline", "\n", database_file, sql]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    header_seen = False
+    try:
+        while chunk := process.stdout.read(CHUNK_BYTES):
+            header_seen = _report(progress, bytearray(chunk), header_seen)
+            yield chunk
+    finally:
+        process.stdout.close()
+        error = process.stderr.read().decode(errors="replace").strip()
+        process.stderr.close()
+        if process.wait() != 0 and error:
+            raise RuntimeError(f"sqlite3 shell export failed: {error}")
 
 
 def _copy_csv(
