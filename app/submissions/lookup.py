@@ -1,0 +1,105 @@
+"""The district lookup for a submission, kept off the application's event loop.
+
+``find_representatives`` mixes database work (the lookup cache, the offices) with one HTTP call
+to the geocoder. Run on the event loop, its database calls would stall every other request
+whenever SQLite's write lock or a PostgreSQL round trip makes them wait. So the whole coroutine
+runs in a worker thread, on that thread's own small event loop, and only the geocoder request is
+handed back to the application's loop, where the shared ``httpx.AsyncClient`` lives.
+"""
+
+import asyncio
+import threading
+from dataclasses import dataclass
+
+import httpx
+from anyio import to_thread
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from app.campaigns.models import Campaign
+from app.config import Settings
+from app.representatives.lookup import CensusGeocoder, DistrictProvider, DistrictResult
+from app.representatives.service import (
+    Representation,
+    RepresentativeLookupError,
+    find_representatives,
+    offices_for_campaign,
+)
+from app.submissions.errors import SubmissionError
+from app.submissions.schemas import SubmissionIn
+
+_runners = threading.local()
+
+
+@dataclass
+class _OnLoop:
+    """A district provider whose requests run on another (the application's) event loop."""
+
+    inner: DistrictProvider
+    loop: asyncio.AbstractEventLoop
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    async def districts_for(self, query: str) -> DistrictResult:
+        future = asyncio.run_coroutine_threadsafe(self.inner.districts_for(query), self.loop)
+        return await asyncio.wrap_future(future)
+
+
+def one_line_address(data: SubmissionIn) -> str:
+    # street2 (apartment, suite) is left out: the geocoder matches buildings, and an unusual
+    # unit designator only makes a match less likely.
+    address = data.address
+    return f"{address.street}, {address.city}, {address.state} {address.zip}"
+
+
+async def represent(
+    session: Session,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    campaign: Campaign,
+    data: SubmissionIn,
+) -> Representation:
+    """This supporter's representatives among the campaign's targets, or a SubmissionError."""
+    kinds, extra = offices_for_campaign(campaign)
+    states = (campaign.targeting or {}).get("states") or None
+    provider = _OnLoop(CensusGeocoder(client, settings), asyncio.get_running_loop())
+
+    def lookup() -> Representation:
+        runner = getattr(_runners, "runner", None)
+        if runner is None:
+            runner = _runners.runner = asyncio.Runner()
+        return runner.run(
+            find_representatives(
+                session,
+                client,
+                settings,
+                address=one_line_address(data),
+                zip_code=data.address.zip,
+                office_kinds=kinds,
+                extra_office_keys=extra,
+                states=states,
+                provider=provider,
+            )
+        )
+
+    try:
+        return await to_thread.run_sync(lookup)
+    except RepresentativeLookupError as error:
+        unavailable = error.code == "upstream_unavailable"
+        raise SubmissionError(
+            503 if unavailable else 422,
+            error.code,
+            error.message,
+            field=None if unavailable else "address",
+            retry_after=30 if unavailable else None,
+            candidates=error.candidates,
+        ) from None
+    except SQLAlchemyError as error:
+        raise SubmissionError(
+            503,
+            "storage_unavailable",
+            "Your representatives could not be looked up just now; please try again.",
+            retry_after=5,
+        ) from error

@@ -1,0 +1,405 @@
+"""The submission service: preview, submit (the outbox transaction) and the status view.
+
+A submission becomes, in ONE transaction, the supporter, their consent (a separate table), their
+letters exactly as previewed and one delivery job per letter; the idempotency record is marked
+done in that same transaction, so a replay can never see a half-written submission.
+
+Database work never runs on the event loop. ``submit`` hops to a worker thread for its two short
+transactions (claim + rate limits + duplicate check; then compose + write), and the district
+lookup runs in a worker thread too, with only the geocoder's HTTP call sent back to the
+application's loop (``lookup.py``), so a slow SQLite lock never stalls other requests.
+
+``submit`` commits, unlike most services: an idempotency claim and rate-limit counters only work
+across processes once other processes can see them, before the slow part begins.
+"""
+
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any, TypeVar
+
+import httpx
+from anyio import CancelScope, to_thread
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from app.campaigns.models import Campaign
+from app.config import Settings
+from app.delivery import service as deliveries
+from app.letters.compose import LetterTemplateError
+from app.letters.models import Letter
+from app.notifications import service as notifications
+from app.representatives.service import Representation
+from app.submissions import idempotency, ratelimit
+from app.submissions.errors import SubmissionError
+from app.submissions.letters import PlannedLetter, plan_letters
+from app.submissions.lookup import represent
+from app.submissions.schemas import LetterOut, SubmissionIn, SubmissionOut
+from app.supporters.models import Consent, Supporter
+from app.supporters.service import find_supporter, get_by_token, normalise_email
+
+__all__ = ["SubmissionError", "get_submission", "preview_submission", "submit"]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+# Roughly one request in this many also deletes expired idempotency and rate-limit rows.
+_HOUSEKEEPING_EVERY = 500
+
+
+def check_open(campaign: Campaign) -> None:
+    if campaign.status != "live":
+        raise SubmissionError(
+            409,
+            "campaign_not_open",
+            f"This campaign is not accepting letters (it is {campaign.status}).",
+        )
+
+
+async def preview_submission(
+    session: Session,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    campaign: Campaign,
+    data: SubmissionIn,
+    *,
+    client_ip: str | None = None,
+) -> SubmissionOut:
+    """The letters this submission would send, rendered exactly as they would be sent; no writes
+    (other than the geocoder cache and the rate-limit counter, committed here)."""
+    check_open(campaign)
+    email = normalise_email(data.email)
+    if client_ip is not None:
+        await _in_thread(_admit_preview, session, settings, client_ip)
+    representation = await represent(session, client, settings, campaign, data)
+    planned = await _in_thread(_plan, session, campaign, representation, data, email)
+    return SubmissionOut(
+        token=None,
+        matched_address=representation.matched_address,
+        letters=[_planned_out(p, None, "preview") for p in planned],
+    )
+
+
+async def submit(
+    session: Session,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    campaign: Campaign,
+    data: SubmissionIn,
+    *,
+    idempotency_key: str | None = None,
+    client_ip: str | None = None,
+) -> tuple[SubmissionOut, bool]:
+    """Accept a submission; ``(answer, created)``, ``created`` meaning "answer 201".
+
+    A repeat by the same supporter returns their existing letters, writes nothing and is not
+    ``created``. A replay of an Idempotency-Key writes nothing and repeats the first answer's
+    status, as the IETF draft asks: ``created`` if the first one was.
+    """
+    check_open(campaign)
+    email = normalise_email(data.email)
+    expire_on_commit = session.expire_on_commit
+    # Objects read before the first commit (the campaign) stay usable without a reload.
+    session.expire_on_commit = False
+    claim: idempotency.Claim | None = None
+    try:
+        if idempotency_key is not None:
+            key = idempotency.parse_key(idempotency_key)
+            payload = data.model_dump(mode="json")
+            fingerprint = idempotency.fingerprint(settings, payload)
+            scope = f"POST /api/campaigns/{campaign.id}/submissions"
+            claim = await _in_thread(_claim, session, settings, scope, key, fingerprint)
+            if claim.replay_status is not None:
+                answer = await _in_thread(_replay, session, claim)
+                return answer, claim.replay_status == 201
+        earlier = await _in_thread(_admit, session, settings, campaign, email, client_ip, claim)
+        if earlier is not None:
+            return earlier, False
+        representation = await represent(session, client, settings, campaign, data)
+        return await _in_thread(
+            _write, session, settings, campaign, data, email, representation, claim
+        )
+    except BaseException:
+        if claim is not None and claim.replay_status is None:
+            with CancelScope(shield=True):
+                await _in_thread(_release, session, claim.key_hash)
+        raise
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+def get_submission(session: Session, token: str) -> SubmissionOut | None:
+    """A submission by its secret token, with each letter's current delivery status."""
+    supporter = get_by_token(session, token)
+    if supporter is None or supporter.id is None:
+        return None
+    return _submission_out(session, supporter)
+
+
+async def _in_thread(function: Callable[..., T], *args: Any) -> T:
+    try:
+        return await to_thread.run_sync(function, *args)
+    except SQLAlchemyError as error:
+        logger.warning("submission storage error", extra={"error": type(error).__name__})
+        raise SubmissionError(
+            503,
+            "storage_unavailable",
+            "Your letters could not be saved just now, and nothing was saved. "
+            "Please try again in a moment.",
+            retry_after=5,
+        ) from None
+
+
+def _rollback_quietly(session: Session) -> None:
+    with suppress(SQLAlchemyError):
+        session.rollback()
+
+
+def _claim(
+    session: Session, settings: Settings, scope: str, key: str, fingerprint: str
+) -> idempotency.Claim:
+    try:
+        claim = idempotency.claim(session, settings, scope, key, fingerprint)
+    except idempotency.IdempotencyError:
+        _rollback_quietly(session)
+        raise
+    session.commit()
+    return claim
+
+
+def _replay(session: Session, claim: idempotency.Claim) -> SubmissionOut:
+    supporter = session.get(Supporter, claim.replay_supporter_id)
+    if supporter is None:
+        raise SubmissionError(
+            422,
+            "idempotency_key_reused",
+            "The submission this Idempotency-Key created no longer exists.",
+        )
+    return _submission_out(session, supporter)
+
+
+def _release(session: Session, key_hash: str) -> None:
+    try:
+        session.rollback()
+        idempotency.release(session, key_hash)
+        session.commit()
+    except SQLAlchemyError:
+        # The claim then expires as stale (idempotency.STALE_AFTER) and may be taken over.
+        logger.warning("could not release an idempotency key")
+        _rollback_quietly(session)
+
+
+def _admit(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    email: str,
+    client_ip: str | None,
+    claim: idempotency.Claim | None,
+) -> SubmissionOut | None:
+    """Count the request against the rate limits; return the earlier submission of this e-mail."""
+    if random.randrange(_HOUSEKEEPING_EVERY) == 0:
+        idempotency.purge_expired(session)
+        ratelimit.purge_expired(session)
+    wait = ratelimit.check(session, settings, ratelimit.limits_for(settings, client_ip, email))
+    if wait is not None:
+        session.commit()  # refused attempts count too
+        raise SubmissionError(
+            429,
+            "rate_limited",
+            "Too many submissions from this address or e-mail; please wait and try again.",
+            retry_after=wait,
+        )
+    supporter = find_supporter(session, campaign.id or 0, email)
+    if supporter is None:
+        session.commit()
+        return None
+    answer = _submission_out(session, supporter)
+    if claim is not None:
+        idempotency.complete(session, claim.key_hash, 200, supporter.id)
+    session.commit()
+    return answer
+
+
+def _admit_preview(session: Session, settings: Settings, client_ip: str) -> None:
+    # Previews call the geocoder too; their own budget keeps them from eating the submissions'.
+    limit = ratelimit.Limit(
+        "preview-ip", client_ip, 2 * settings.rate_limit_ip, settings.rate_limit_ip_window_s
+    )
+    wait = ratelimit.check(session, settings, [limit])
+    session.commit()
+    if wait is not None:
+        raise SubmissionError(
+            429,
+            "rate_limited",
+            "Too many previews from this address; please wait and try again.",
+            retry_after=wait,
+        )
+
+
+def _plan(
+    session: Session,
+    campaign: Campaign,
+    representation: Representation,
+    data: SubmissionIn,
+    email: str,
+) -> list[PlannedLetter]:
+    try:
+        return plan_letters(session, campaign, representation, data, email)
+    except LetterTemplateError as error:
+        logger.error(
+            "letter template failed at submission",
+            extra={"campaign_id": campaign.id, "template": error.template_name},
+        )
+        raise SubmissionError(
+            503,
+            "letters_unavailable",
+            "This campaign's letters cannot be written right now; nothing was saved. "
+            "The organisers need to fix a letter template.",
+            retry_after=60,
+        ) from None
+
+
+def _write(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    data: SubmissionIn,
+    email: str,
+    representation: Representation,
+    claim: idempotency.Claim | None,
+) -> tuple[SubmissionOut, bool]:
+    """The outbox transaction: supporter, consent, letters and their delivery jobs, or nothing."""
+    planned = _plan(session, campaign, representation, data, email)
+    try:
+        answer, supporter_id = _insert(
+            session, settings, campaign, data, email, representation, planned
+        )
+        if claim is not None:
+            idempotency.complete(session, claim.key_hash, 201, supporter_id)
+        session.commit()
+    except IntegrityError:
+        # The same e-mail was submitted concurrently and the other request won.
+        session.rollback()
+        supporter = find_supporter(session, campaign.id or 0, email)
+        if supporter is None:
+            raise
+        answer = _submission_out(session, supporter)
+        if claim is not None:
+            idempotency.complete(session, claim.key_hash, 200, supporter.id)
+        session.commit()
+        return answer, False
+    except BaseException:
+        _rollback_quietly(session)
+        raise
+    logger.info(
+        "submission accepted",
+        extra={"supporter_id": supporter_id, "campaign_id": campaign.id, "letters": len(planned)},
+    )
+    return answer, True
+
+
+def _insert(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    data: SubmissionIn,
+    email: str,
+    representation: Representation,
+    planned: list[PlannedLetter],
+) -> tuple[SubmissionOut, int]:
+    address = data.address
+    supporter = Supporter(
+        campaign_id=campaign.id or 0,
+        token=secrets.token_urlsafe(32),  # 256 bits
+        email_normalized=email,
+        prefix=data.prefix,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        email=data.email,
+        phone=data.phone,
+        street=address.street,
+        street2=address.street2 or None,
+        city=address.city,
+        state=address.state,
+        zip=address.zip,
+        matched_address=(representation.matched_address or "")[:300] or None,
+        districts=dict(representation.districts),
+        personal_note=data.personal_note or None,
+        source=data.source or None,
+    )
+    session.add(supporter)
+    session.flush()
+    assert supporter.id is not None
+    if data.consent:
+        session.add(
+            Consent(campaign_id=supporter.campaign_id, supporter_id=supporter.id, email=email)
+        )
+    letters = [
+        Letter(
+            campaign_id=supporter.campaign_id,
+            supporter_id=supporter.id,
+            office_id=p.office.id,
+            office_key=p.office.key,
+            official_id=p.official.id,
+            official_name=p.official.name,
+            template_version_id=p.composed.template_version_id,
+            subject=p.composed.subject,
+            body=p.body,
+            state=representation.state or address.state,
+            city=address.city,
+            source=data.source or None,
+        )
+        for p in planned
+    ]
+    session.add_all(letters)
+    session.flush()  # one multi-row INSERT … RETURNING for the ids
+    out = []
+    with session.no_autoflush:
+        for letter, p in zip(letters, planned, strict=True):
+            job = deliveries.enqueue_letter(
+                session, letter=letter, campaign=campaign, office=p.office, settings=settings
+            )
+            out.append(_planned_out(p, letter.id, job.status))
+    notifications.after_submission(session, campaign, supporter, out)  # copy; confirmation hold
+    session.flush()
+    answer = SubmissionOut(
+        token=supporter.token, matched_address=supporter.matched_address, letters=out
+    )
+    return answer, supporter.id
+
+
+def _planned_out(planned: PlannedLetter, letter_id: int | None, status: str) -> LetterOut:
+    return LetterOut(
+        id=letter_id,
+        office_key=planned.office.key,
+        office_kind=planned.office.kind,
+        official_name=planned.official.name,
+        subject=planned.composed.subject,
+        body=planned.body,
+        status=str(status),
+    )
+
+
+def _submission_out(session: Session, supporter: Supporter) -> SubmissionOut:
+    letters = session.exec(
+        select(Letter).where(Letter.supporter_id == supporter.id).order_by(col(Letter.id))
+    ).all()
+    statuses = deliveries.status_for_letters(session, [letter.id for letter in letters])
+    return SubmissionOut(
+        token=supporter.token,
+        matched_address=supporter.matched_address,
+        letters=[
+            LetterOut(
+                id=letter.id,
+                office_key=letter.office_key,
+                office_kind=letter.office_key.split(":", 1)[0],
+                official_name=letter.official_name,
+                subject=letter.subject,
+                body=letter.body,
+                status=str(statuses.get(letter.id or 0, "queued")),
+            )
+            for letter in letters
+        ],
+    )
