@@ -1,9 +1,13 @@
 """The supporter flow over HTTP, on both databases: campaign page, review, send, thanks."""
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
+from app.campaigns.models import Campaign
+from app.letters.models import Letter
 from tests.web.conftest import SLUG
-from tests.web.pagekit import hidden_fields, review, send
+from tests.web.pagekit import field_value, hidden_fields, review, send
 
 
 def test_campaign_page_shows_resolution_demands_counter_and_form(web: TestClient) -> None:
@@ -47,3 +51,84 @@ def test_sending_redirects_to_thanks_page_with_each_letter_state(web: TestClient
     assert "Laura Friedman" in thanks.text and "Nick Schultz" in thanks.text
     assert "https://letters.example.org/c/sjr-11" in thanks.text
     assert "/thanks/" not in thanks.text.split('id="share-title"')[1]
+
+
+def test_not_right_edit_goes_back_with_everything_kept(web: TestClient) -> None:
+    page = review(web)
+    data = hidden_fields(page.text) | {"personal_note": "Changed my mind"}
+    back = web.post(f"/c/{SLUG}/edit", data=data)
+    assert back.status_code == 200
+    assert field_value(back.text, "first_name") == "Անահիտ"
+    assert field_value(back.text, "street2") == "Apt 4"
+    assert field_value(back.text, "personal_note") == "Changed my mind"
+    assert '<option value="Ms." selected>' in back.text
+
+
+def test_note_edited_on_review_is_shown_in_the_letters_before_sending(
+    web: TestClient, seeded: Engine
+) -> None:
+    page = review(web)
+    changed = send(web, page.text, personal_note="I vote in every election.")
+    assert changed.status_code == 200  # shown again, not sent yet
+    assert "We added your new note to the letters" in changed.text
+    assert "I vote in every election." in changed.text.split('id="letters-title"')[1]
+    with Session(seeded) as session:
+        assert session.exec(select(Letter)).first() is None
+    assert send(web, changed.text).status_code == 303
+    with Session(seeded) as session:
+        bodies = [letter.body for letter in session.exec(select(Letter))]
+    assert len(bodies) == 5 and all("I vote in every election." in b for b in bodies)
+
+
+def test_source_and_utm_parameters_are_carried_into_the_submission(
+    web: TestClient, seeded: Engine
+) -> None:
+    page = review(web, query="?utm_source=newsletter&utm_medium=email&utm_campaign=spring")
+    assert hidden_fields(page.text)["source"] == "newsletter/email/spring"
+    assert send(web, page.text).status_code == 303
+    with Session(seeded) as session:
+        assert {letter.source for letter in session.exec(select(Letter))} == {
+            "newsletter/email/spring"
+        }
+
+
+def test_double_click_on_send_makes_one_submission(web: TestClient, seeded: Engine) -> None:
+    page = review(web)
+    first = send(web, page.text)
+    second = send(web, page.text)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    with Session(seeded) as session:
+        assert len(session.exec(select(Letter)).all()) == 5
+
+
+def test_whole_letter_is_editable_where_the_campaign_allows_it(
+    web: TestClient, seeded: Engine
+) -> None:
+    with Session(seeded) as session:
+        campaign = session.exec(select(Campaign)).one()
+        campaign.settings = campaign.settings | {"allow_body_edit": True}
+        session.add(campaign)
+        session.commit()
+    page = review(web)
+    assert 'name="letter_body__us_house:CA-30"' in page.text
+    data = hidden_fields(page.text) | {
+        "personal_note": field_value(page.text, "personal_note") or "",
+        "letter_body__us_house:CA-30": "Dear Representative Friedman, my own words.",
+    }
+    assert web.post(f"/c/{SLUG}/send", data=data).status_code == 303
+    with Session(seeded) as session:
+        house = session.exec(select(Letter).where(Letter.office_key == "us_house:CA-30")).one()
+    assert house.body == "Dear Representative Friedman, my own words."
+
+
+def test_paused_campaign_shows_the_page_without_a_form(web: TestClient, seeded: Engine) -> None:
+    with Session(seeded) as session:
+        campaign = session.exec(select(Campaign)).one()
+        campaign.status = "paused"
+        session.add(campaign)
+        session.commit()
+    page = web.get(f"/c/{SLUG}")
+    assert page.status_code == 200
+    assert "not accepting letters right now" in page.text
+    assert 'name="first_name"' not in page.text
