@@ -137,7 +137,11 @@ def build_email(settings: Settings, message: MailMessage) -> EmailMessage:
     email["Message-ID"] = message_id_for(message.idempotency_key, settings)
     for name, value in message.headers.items():
         email[name] = value
-    email.set_content(message.text)
+    # Quoted-printable keeps any script 7-bit clean for relays without 8BITMIME.
+    email.set_content(message.text, cte="quoted-printable")
+    # Headers may be up to 998 characters; at the default 78 a long List-Unsubscribe URL
+    # would be turned into an encoded-word that mail clients cannot use.
+    email.policy = email.policy.clone(max_line_length=998)
     return email
 
 
