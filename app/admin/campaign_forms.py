@@ -72,6 +72,7 @@ def form_from_campaign(campaign: Campaign) -> dict[str, Any]:
         **{f"resolution_{k}": str(resolution.get(k) or "") for k in _RESOLUTION_TEXT},
         "resolution_authors": "\n".join(resolution.get("authors") or []),
         "resolution_coauthors": "\n".join(resolution.get("coauthors") or []),
+        "resolution_findings": "\n".join(resolution.get("findings") or []),
         "demands": [dict(d) for d in campaign.demands or []],
         "office_kinds": list(targeting.get("office_kinds") or []),
         "states": ", ".join(targeting.get("states") or []),
@@ -85,7 +86,7 @@ def form_from_campaign(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-_RESOLUTION_TEXT = ("code", "title", "session", "url", "date", "status", "summary")
+_RESOLUTION_TEXT = ("code", "title", "legislature", "session", "url", "date", "status", "summary")
 _CUSTOM_FIELDS = ("key", "name", "title", "salutation", "email")
 
 
@@ -99,6 +100,7 @@ def parse_campaign_form(data: FormData, *, creating: bool) -> CampaignForm:
         form[f"resolution_{key}"] = _text(data, f"resolution_{key}", 5000)
     form["resolution_authors"] = _text(data, "resolution_authors")
     form["resolution_coauthors"] = _text(data, "resolution_coauthors")
+    form["resolution_findings"] = _text(data, "resolution_findings", 20000)
     form["demands"] = _posted_demands(data)
     form["office_kinds"] = [k for k in data.getlist("office_kinds") if isinstance(k, str)]
     form["states"] = _text(data, "states")
@@ -147,9 +149,13 @@ def parse_campaign_form(data: FormData, *, creating: bool) -> CampaignForm:
         errors["ends_on"] = "The end comes before the start."
     if errors:
         return result
-    resolution = {k: form[f"resolution_{k}"] for k in _RESOLUTION_TEXT if form[f"resolution_{k}"]}
+    # Every key the editor shows, empty ones too, so clearing a field clears it.
+    resolution: dict[str, Any] = {k: form[f"resolution_{k}"] for k in _RESOLUTION_TEXT}
     resolution["authors"] = _names(form["resolution_authors"])
     resolution["coauthors"] = _names(form["resolution_coauthors"])
+    resolution["findings"] = [
+        line.strip() for line in form["resolution_findings"].splitlines() if line.strip()
+    ]
     result.values = {
         "slug": form["slug"],
         "title": form["title"],

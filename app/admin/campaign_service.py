@@ -61,11 +61,13 @@ def update_campaign(session: Session, campaign: Campaign, values: dict[str, Any]
     """Applies the editor's values. Stances and channels are kept: they are edited elsewhere."""
     campaign.title = values["title"]
     campaign.description = values["description"]
-    campaign.resolution = values["resolution"]
-    campaign.demands = values["demands"]
-    stances = (campaign.targeting or {}).get("stances") or []
     # Keys the editor does not show (set by a campaign file) survive an edit.
-    campaign.targeting = {**(campaign.targeting or {}), **values["targeting"], "stances": stances}
+    campaign.resolution = {**(campaign.resolution or {}), **values["resolution"]}
+    campaign.demands = values["demands"]
+    targeting = dict(campaign.targeting or {})
+    earlier = {t.get("key"): t for t in targeting.get("custom_targets") or []}
+    customs = [{**earlier.get(t["key"], {}), **t} for t in values["targeting"]["custom_targets"]]
+    campaign.targeting = {**targeting, **values["targeting"], "custom_targets": customs}
     settings = {**(campaign.settings or {}), **values["settings"]}
     campaign.settings = {k: v for k, v in settings.items() if v is not None}
     campaign.updated_at = utcnow()

@@ -3,15 +3,17 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from app.admin import campaigns, desk, signin, templates_editor, test_send
+from app.admin import accounts, campaigns, desk, signin, templates_editor, test_send, transfer
 from app.admin.pages import static_file
 
 router = APIRouter()
 router.include_router(signin.router)
+router.include_router(transfer.router)
 router.include_router(campaigns.router)
 router.include_router(templates_editor.router)
 router.include_router(test_send.router)
 router.include_router(desk.router)
+router.include_router(accounts.router)
 
 
 @router.get("/admin/static/{name}", include_in_schema=False)
