@@ -2,6 +2,10 @@
 
 from lxml import etree
 from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from app.delivery.channels import Rejected, Retry, Sent
 from app.delivery.channels.cwc import CwcChannel
@@ -10,6 +14,7 @@ from app.delivery.service import choose_channel
 from tests.channels.conftest import channel_settings, make_envelope, run_channel
 from tests.channels.standins import CwcStandIn, Fault
 from tests.factories import make_campaign, make_office
+from tests.servers import serve_asgi
 
 ARMENIAN = {
     "prefix": "Mx",
@@ -173,3 +178,27 @@ def test_an_operators_schema_file_is_applied_before_sending(
     settings = channel_settings(cwc_base_url=url, cwc_schema_path=cwc_schema)
     assert isinstance(run_channel(CwcChannel, settings, envelope), Sent)
     assert len(server.received) == 1
+
+
+def test_senate_offices_use_the_senate_endpoint_and_office_code_when_configured(
+    session: Session,
+) -> None:
+    received: list[tuple[str, bytes]] = []
+
+    async def messages(request: Request) -> Response:
+        received.append((request.query_params.get("apikey", ""), await request.body()))
+        return Response("<Response>OK</Response>")
+
+    senate_app = Starlette(routes=[Route("/api/messages", messages, methods=["POST"])])
+    senate = {"key": "us_senate:CA:1", "kind": "us_senate", "cwc_code": None}
+    envelope = make_envelope(session, office=senate)
+    with serve_asgi(senate_app) as url:
+        settings = channel_settings(
+            cwc_senate_url=url + "/api/messages",
+            cwc_senate_api_key="senate-key",
+            cwc_senate_office_codes={"us_senate:CA:1": "SCA01"},
+        )
+        assert isinstance(run_channel(CwcChannel, settings, envelope), Sent)
+    ((key, xml),) = received
+    assert key == "senate-key"
+    assert etree.fromstring(xml).findtext("Recipient/MemberOffice") == "SCA01"

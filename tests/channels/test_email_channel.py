@@ -15,7 +15,11 @@ OFFICE = {
     "cwc_code": None,
     "email": "assemblymember.friedman@assembly.ca.gov",
 }
-LETTER = {"subject": "Please support SJR 11", "body": "Dear Assemblymember,\n\nPlease act.\n"}
+SIGNATURE = "Անահիտ Պետրոսյան"
+LETTER = {
+    "subject": "Please support SJR 11",
+    "body": "Dear Assemblymember,\n\nPlease act.\n\n" + SIGNATURE + "\n",
+}
 
 
 def smtp_settings(port: int, **overrides: object):  # type: ignore[no-untyped-def]
