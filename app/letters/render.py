@@ -108,6 +108,12 @@ def render_template_source(
 def check_template_source(source: str, *, name: str, html: bool = False) -> None:
     """Refuse a template that could never render: syntax, unknown variables or fields, unknown
     filters, and anything that fails on the sample supporter and official."""
+    _check_once(source, name, html)
+
+
+@lru_cache(maxsize=256)
+def _check_once(source: str, name: str, html: bool) -> None:
+    # Cached: loading a campaign again re-checks the same texts. Failures are not cached.
     env = _HTML_ENV if html else _TEXT_ENV
     if len(source) > MAX_TEMPLATE_CHARS:
         raise LetterTemplateError(name, None, f"longer than {MAX_TEMPLATE_CHARS} characters")
