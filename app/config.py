@@ -35,12 +35,13 @@ class Settings(BaseSettings):
     lookup_cache_days: int = 30
     # First wait between geocoder retries; doubles each time.
     lookup_backoff_s: float = 0.5
-    # Where `lettercast reps sync` downloads officials data from when no --from is given.
+    # Where `lettercast reps sync` downloads officials data from when no --from is given
+    # (the JSON editions: same content as the YAML, parsed several times faster).
     reps_congress_url: str = (
-        "https://unitedstates.github.io/congress-legislators/legislators-current.yaml"
+        "https://unitedstates.github.io/congress-legislators/legislators-current.json"
     )
     reps_district_offices_url: str = (
-        "https://unitedstates.github.io/congress-legislators/legislators-district-offices.yaml"
+        "https://unitedstates.github.io/congress-legislators/legislators-district-offices.json"
     )
     reps_openstates_url: str = "https://github.com/openstates/people/archive/refs/heads/main.tar.gz"
     reps_zcta_url: str = (

@@ -1,8 +1,11 @@
 """Reading upstream files: current roles only, district codes, malformed files refused."""
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
+import yaml
 
 from app.representatives import parsers, sources
 from app.representatives.parsers import SourceError
@@ -100,3 +103,12 @@ def test_a_directory_is_searched_recursively_for_the_files_it_recognises() -> No
     assert len(found.people) == 5
     assert len(found.zcta) == 1
     assert sources.from_directory(FIXTURES, states={"NY"}).people == []
+
+
+def test_the_json_edition_reads_the_same_as_the_yaml(tmp_path: Path) -> None:
+    path = FIXTURES / "congress-legislators" / "legislators-current.yaml"
+    as_json = json.dumps(yaml.safe_load(path.read_text()), default=str).encode()
+    from_yaml = parsers.parse_congress(path.name, path.read_bytes(), TODAY)
+    from_json = parsers.parse_congress("legislators-current.json", as_json, TODAY)
+    assert from_json == from_yaml
+    assert sources.classify("x/legislators-current.json") == "congress"
