@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ from app.config import Settings
 from app.delivery.models import Delivery
 from app.notifications import service
 from app.notifications.models import Notification
-from app.notifications.outbox import send_due
+from app.notifications.outbox import LEASE_S, send_due
 from app.supporters.models import Consent, Supporter
 from tests.channels.standins import SmtpHandler
 from tests.factories import (
@@ -183,3 +184,27 @@ def test_copies_wait_while_email_is_unconfigured_and_retry_when_the_relay_is_bus
         assert row.last_error and "451" in row.last_error
         assert row.next_attempt_at > row.created_at
     assert handler.messages == []
+
+
+def test_a_copy_claimed_by_a_worker_that_died_is_sent_once_its_lease_runs_out(
+    committed_engine: Engine, settings: Settings, smtp_server: tuple[SmtpHandler, int]
+) -> None:
+    handler, port = smtp_server
+    submit_rows(committed_engine)
+    with Session(committed_engine) as session:
+        row = session.exec(select(Notification)).one()
+        row.status, row.attempts = "sending", 1
+        row.lease_expires_at = row.created_at + timedelta(seconds=LEASE_S)
+        session.add(row)
+        session.commit()
+    assert drain(committed_engine, mail_settings(settings, port)) == 0  # still leased
+    with Session(committed_engine) as session:
+        row = session.exec(select(Notification)).one()
+        row.lease_expires_at = row.created_at - timedelta(seconds=1)
+        session.add(row)
+        session.commit()
+    assert drain(committed_engine, mail_settings(settings, port)) == 1
+    assert len(handler.messages) == 1
+    with Session(committed_engine) as session:
+        row = session.exec(select(Notification)).one()
+        assert (row.status, row.attempts) == ("sent", 2)
