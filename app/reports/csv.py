@@ -126,9 +126,9 @@ def _report(progress: Progress | None, chunk: bytearray, header_seen: bool) -> b
 def _cursor_csv(
     session: Session, statement: Select[Any], header: list[str], progress: Progress | None
 ) -> Iterator[bytes]:
-    result = session.connection().execute(statement)
-    # SQLite results are not pre-buffered, so the DB-API cursor can be read directly: the
-    # column values are already text or integers and need no result processing.
+    result = session.connection().execute(statement.execution_options(stream_results=False))
+    # Without stream_results SQLite results are not pre-buffered, so the DB-API cursor can be
+    # read directly: the values are already text or integers and need no result processing.
     cursor = result.cursor
     try:
         text = io.StringIO()
@@ -171,11 +171,8 @@ def consent_statement(campaign_id: int) -> Select[Any]:
 
 def consent_csv(session: Session, campaign_id: int) -> Iterator[bytes]:
     """The consent list as CSV, for importing into the organisation's mailing tool."""
-    result = (
-        session.connection()
-        .execution_options(stream_results=True)
-        .execute(consent_statement(campaign_id))
-    )
+    statement = consent_statement(campaign_id).execution_options(stream_results=True)
+    result = session.connection().execute(statement)
     try:
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")

@@ -59,8 +59,11 @@ def iter_batches(
     statement = deliveries_statement(
         filters, include_personal=include_personal, neutralise=neutralise
     )
-    connection = session.connection().execution_options(stream_results=True, yield_per=batch_rows)
-    result = connection.execute(statement)
+    # Options on the statement, not the connection: Connection.execution_options() changes the
+    # session's connection in place, and every later query on it would stream too.
+    result = session.connection().execute(
+        statement.execution_options(stream_results=True, yield_per=batch_rows)
+    )
     try:
         for partition in result.partitions(batch_rows):
             yield [tuple(row) for row in partition]

@@ -195,8 +195,9 @@ def osdi_document(
         .where(Letter.campaign_id == campaign.id)
         .order_by(Letter.id)
     )
-    connection = session.connection().execution_options(stream_results=True, yield_per=1000)
-    result = connection.execute(statement)
+    result = session.connection().execute(
+        statement.execution_options(stream_results=True, yield_per=1000)
+    )
     separator = ""
     try:
         for partition in result.partitions():
