@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.metrics import LOOKUP_CACHE
 from app.representatives.cache import cached_districts, remember_districts
 from app.representatives.lookup import (
     CensusGeocoder,
@@ -109,7 +110,9 @@ async def locate(
         provider = provider or CensusGeocoder(client, settings)
         cached = cached_districts(session, provider.name, query)
         if cached is not None:
+            LOOKUP_CACHE.labels("hit").inc()
             return cached
+        LOOKUP_CACHE.labels("miss").inc()
         result = await provider.districts_for(query)
         remember_districts(session, provider.name, query, result, settings.lookup_cache_days)
         return result
