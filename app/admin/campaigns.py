@@ -18,7 +18,15 @@ from app.admin.campaign_forms import (
 from app.admin.pages import AdminRoute, render
 from app.campaigns.models import Campaign, OfficeKind
 from app.db import SessionDep
-from app.organisers.auth import AdminDep, CsrfDep, EditorDep, ViewerDep, record_audit
+from app.organisers.auth import (
+    AdminDep,
+    CsrfDep,
+    EditorDep,
+    ViewerDep,
+    current_session,
+    record_audit,
+)
+from app.organisers.models import OrganiserSession
 
 router = APIRouter(route_class=AdminRoute, tags=["organiser workspace"], include_in_schema=False)
 
@@ -30,7 +38,10 @@ async def posted_form(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(posted_form)]
 
 
-def campaign_or_404(session: SessionDep, slug: str) -> Campaign:
+def campaign_or_404(
+    session: SessionDep, slug: str, _signed: Annotated[OrganiserSession, Depends(current_session)]
+) -> Campaign:
+    """Only after sign-in: an unsigned visitor must not learn which campaigns exist."""
     campaign = campaigns.get_campaign(session, slug)
     if campaign is None:
         raise HTTPException(404, f"There is no campaign {slug!r}.")
