@@ -133,3 +133,14 @@ def test_senate_letters_go_by_email_when_no_senate_endpoint_is_configured(
     envelope = make_envelope(session, office=senate, letter=LETTER)
     assert isinstance(run_channel(CwcChannel, smtp_settings(port), envelope), Sent)
     assert handler.envelopes[0][1] == ["senator@senate.example"]
+
+
+def test_a_password_is_never_sent_to_a_relay_without_tls(
+    session: Session, smtp_server: tuple[SmtpHandler, int]
+) -> None:
+    handler, port = smtp_server
+    envelope = make_envelope(session, office=OFFICE, letter=LETTER)
+    settings = smtp_settings(port, smtp_username="letters", smtp_password="secret")
+    outcome = run_channel(EmailChannel, settings, envelope)
+    assert isinstance(outcome, Retry) and "not sending our password" in outcome.reason
+    assert handler.messages == []

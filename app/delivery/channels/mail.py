@@ -162,9 +162,14 @@ def _send_smtp(settings: Settings, message: MailMessage) -> Outcome:
                 settings.smtp_host or "", settings.smtp_port, timeout=settings.mail_timeout_s
             )
         with smtp:
-            if not settings.smtp_ssl and smtp.has_extn("starttls"):
+            smtp.ehlo()  # has_extn only knows the relay's extensions after EHLO
+            secure = settings.smtp_ssl
+            if not secure and smtp.has_extn("starttls"):
                 smtp.starttls(context=context)
+                secure = True
             if settings.smtp_username:
+                if not secure:
+                    return Retry("the relay offers no TLS; not sending our password in clear", 3600)
                 smtp.login(settings.smtp_username, settings.smtp_password or "")
             smtp.send_message(email)
     except smtplib.SMTPRecipientsRefused as error:
