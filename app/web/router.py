@@ -139,6 +139,7 @@ def thanks(slug: str, token: str, request: Request, session: SessionDep) -> Resp
     share_url = f"{ctx.settings.public_url.rstrip('/')}/c/{slug}"
     context = ctx.base_context(lang_path=f"/c/{slug}/thanks/{token}") | {
         "page_title": ctx.gettext("Thank you") + " · " + ctx.campaign.title,
+        "step": "thanks",
         "token": token,
         "letters": letters,
         "all_final": all_final,
@@ -168,6 +169,7 @@ def _form_page(ctx: PageContext, form: SupporterForm, status_code: int = 200) ->
     )
     context |= {
         "page_title": ctx.campaign.title,
+        "step": "form",
         "form": form,
         "csrf_token": _issue_csrf(ctx.settings, ctx.campaign),
         "prefixes": PREFIXES,
@@ -187,6 +189,7 @@ def _review_page(
     assert ctx.campaign is not None
     context = ctx.base_context(lang_path=None) | {
         "page_title": ctx.gettext("Check your letters") + " · " + ctx.campaign.title,
+        "step": "review",
         "form": form,
         "letters": letters,
         "matched_address": matched_address or "",

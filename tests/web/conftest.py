@@ -16,7 +16,7 @@ from tests.servers import serve_asgi
 from tests.web import geocoder
 
 SLUG = "sjr-11"
-BODY = """Dear {{ official.salutation }},
+BODY = """{{ official.salutation }},
 
 As your constituent in {{ supporter.city }}, I ask you to support {{ resolution.code }}.
 {% for demand in demands %}

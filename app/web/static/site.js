@@ -115,12 +115,14 @@
   if (document.body.classList.contains("embed") && window.parent !== window) {
     var lastHeight = 0;
     var report = function () {
-      var height = document.documentElement.scrollHeight;
+      // The body, not the document: the document is never shorter than the frame itself.
+      var height = Math.ceil(document.body.getBoundingClientRect().height);
       if (height !== lastHeight) {
         lastHeight = height;
         window.parent.postMessage({ type: "lettercast:height", height: height }, "*");
       }
     };
+    window.parent.postMessage({ type: "lettercast:step", step: document.body.dataset.step || "" }, "*");
     report();
     if (window.ResizeObserver) { new ResizeObserver(report).observe(document.body); }
     window.addEventListener("load", report);

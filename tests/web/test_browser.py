@@ -1,0 +1,189 @@
+"""The supporter pages in a real browser (Debian's Chromium through Playwright), on SQLite.
+
+Screenshots go to test-artifacts/web/.
+"""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from app.config import Settings
+from app.main import create_app
+from tests.servers import free_port, serve_asgi
+from tests.web.browser import DESKTOP, PHONE, chromium, screenshot
+from tests.web.conftest import SLUG
+
+__all__ = ["chromium"]
+pytestmark = pytest.mark.browser
+HOST_PORT = free_port()
+HOST_ORIGIN = f"http://localhost:{HOST_PORT}"
+
+
+@pytest.fixture
+def site(web_settings: Settings, seeded: Engine) -> Iterator[str]:
+    if not web_settings.is_sqlite:
+        pytest.skip("browser tests run on SQLite only; the HTTP-level tests cover PostgreSQL")
+    settings = web_settings.model_copy(update={"embed_allowed_origins": HOST_ORIGIN})
+    with serve_asgi(create_app(settings)) as url:
+        yield url
+
+
+def _fill_form(page: Any, email: str) -> None:
+    page.get_by_label("Title").select_option("Ms.")
+    page.get_by_label("First name", exact=True).fill("Անահիտ")
+    page.get_by_label("Last name", exact=True).fill("Պետրոսյան")
+    page.get_by_label("E-mail", exact=True).fill(email)
+    page.get_by_label("Street address").fill("100 N Brand Blvd")
+    page.get_by_label("City").fill("Glendale")
+    page.get_by_label("State", exact=True).select_option("CA")
+    page.get_by_label("ZIP code").fill("91203")
+    page.get_by_label("A personal note").fill("My grandmother was born in Stepanakert.")
+    page.get_by_label("Yes, e-mail me").check()
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_supporter_with_armenian_name_writes_and_sends(
+    chromium: Any, site: str, device: str
+) -> None:
+    context = chromium.new_context(**(PHONE if device == "phone" else DESKTOP), locale="en-US")
+    page = context.new_page()
+    page.goto(f"{site}/c/{SLUG}?source=browser-test")
+    assert page.get_by_role("heading", name="Write to your representatives").is_visible()
+    _fill_form(page, f"anahit.{device}@example.org")
+    screenshot(page, f"1-campaign-{device}")
+    page.get_by_role("button", name="Continue: see my letters").click()
+
+    page.wait_for_url(re.compile(r"/review$"))
+    assert page.locator("[data-matched-address]").inner_text() == (
+        "100 N BRAND BLVD, GLENDALE, CA, 91203"
+    )
+    reps = page.locator(".reps").inner_text()
+    for name in ("Laura Friedman", "Alex Padilla", "Adam Schiff", "Sasha Renee Perez"):
+        assert name in reps
+    assert page.locator("article.letter").count() == 5
+    screenshot(page, f"2-review-{device}")
+
+    page.get_by_role("textbox", name="Your personal note").fill("Please speak up for them. I vote.")
+    page.get_by_role("button", name="Update the letters").click()
+    page.wait_for_load_state()
+    assert "Please speak up for them. I vote." in page.locator("article.letter").first.inner_text()
+    page.get_by_role("button", name="Send my 5 letters").click()
+
+    page.wait_for_url(re.compile(r"/thanks/"))
+    assert page.get_by_role(
+        "heading", name="Thank you. Your letters are on their way."
+    ).is_visible()
+    states = page.locator("[data-status]").all_inner_texts()
+    assert len(states) == 5 and set(states) <= {"Queued", "Held for hand delivery", "Sent"}
+    share = page.locator("#share-url").input_value()
+    assert share.endswith(f"/c/{SLUG}")
+    screenshot(page, f"3-thanks-{device}")
+    context.close()
+
+
+def test_bad_input_shows_errors_and_keeps_what_was_typed(chromium: Any, site: str) -> None:
+    context = chromium.new_context(**DESKTOP)
+    page = context.new_page()
+    page.goto(f"{site}/c/{SLUG}")
+    _fill_form(page, "anahit-at-example")
+    page.get_by_label("ZIP code").fill("912")
+    page.get_by_role("button", name="Continue: see my letters").click()
+    summary = page.locator("[data-error-summary]")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert "Enter an e-mail address like name@example.org." in summary.inner_text()
+    summary.get_by_role("link", name=re.compile("ZIP code")).click()
+    assert page.evaluate("document.activeElement.id") == "f-zip"
+    assert page.get_by_label("Last name", exact=True).input_value() == "Պետրոսյան"
+    screenshot(page, "4-errors-in-browser")
+    context.close()
+
+    # Without JavaScript the server does the same, and an unknown address is explained.
+    context = chromium.new_context(**PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site}/c/{SLUG}")
+    _fill_form(page, "anahit@example.org")
+    page.get_by_label("Street address").fill("999 Nowhere Lane")
+    page.get_by_role("button", name="Continue: see my letters").click()
+    page.wait_for_load_state()
+    assert "could not find this address" in page.locator("#f-street-error").inner_text()
+    assert page.get_by_label("Street address").input_value() == "999 Nowhere Lane"
+    assert page.get_by_label("A personal note").input_value() == (
+        "My grandmother was born in Stepanakert."
+    )
+    screenshot(page, "5-errors-from-server-no-js-phone")
+    context.close()
+
+
+def test_armenian_interface_renders_in_armenian(chromium: Any, site: str) -> None:
+    context = chromium.new_context(**PHONE, locale="hy-AM")
+    page = context.new_page()
+    page.goto(f"{site}/c/{SLUG}")
+    assert page.locator("html").get_attribute("lang") == "hy"
+    assert page.get_by_role("heading", name="Գրեք ձեր ներկայացուցիչներին").is_visible()
+    assert page.get_by_label("Ազգանուն").is_visible()
+    # Armenian letters draw as real glyphs: each is as wide as it should be, not a blank box.
+    widths = page.evaluate(
+        """() => {
+            const canvas = document.createElement('canvas').getContext('2d');
+            canvas.font = getComputedStyle(document.body).font;
+            return ['Աբգդ', '\\u0378\\u0378\\u0378\\u0378'].map(t => canvas.measureText(t).width);
+        }"""
+    )
+    assert widths[0] > 0 and widths[0] != widths[1]
+    screenshot(page, "6-campaign-armenian-phone")
+    page.get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", name="Write to your representatives").is_visible()
+    context.close()
+
+
+def _host_page(app_url: str) -> Starlette:
+    """A partner's page on another origin: the snippet from docs/embed.md, pointed at us, and an
+    ordinary (non-embed) campaign page in a second frame, which must refuse to show."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "embed.md").read_text()
+    snippet = docs.split("<!-- snippet:start -->")[1].split("<!-- snippet:end -->")[0]
+    snippet = snippet.replace("```html", "").replace("```", "")
+    snippet = snippet.replace("https://letters.example.org", app_url)
+
+    async def home(request: Request) -> HTMLResponse:
+        return HTMLResponse(
+            f"""<!doctype html><html><head><title>Partner organisation</title></head><body>
+            <h1>Partner organisation</h1>{snippet}
+            <iframe id="framed" src="{app_url}/c/{SLUG}" title="Not embeddable"></iframe>
+            </body></html>"""
+        )
+
+    return Starlette(routes=[Route("/", home)])
+
+
+def test_embedded_form_works_in_an_iframe_on_another_site(chromium: Any, site: str) -> None:
+    with serve_asgi(_host_page(site), port=HOST_PORT):
+        context = chromium.new_context(**DESKTOP)
+        page = context.new_page()
+        page.goto(f"{HOST_ORIGIN}/")
+        frame = page.frame_locator("#lettercast-form")
+        frame.get_by_label("First name", exact=True).wait_for()
+        assert frame.locator(".site-header").count() == 0
+        _fill_form(frame, "anahit.embed@example.org")
+        frame.get_by_role("button", name="Continue: see my letters").click()
+        frame.locator("[data-matched-address]").wait_for()
+        frame.get_by_role("button", name="Send my 5 letters").click()
+        frame.get_by_role("heading", name="Thank you. Your letters are on their way.").wait_for()
+        # The documented snippet fits the frame to the page it shows.
+        page.wait_for_function(
+            "document.getElementById('lettercast-form').style.height.endsWith('px')"
+        )
+        screenshot(page, "7-embedded-on-partner-site")
+        # The ordinary page refuses to be framed: nothing of it renders.
+        framed = page.frame_locator("#framed")
+        assert framed.locator("form").count() == 0
+        assert framed.get_by_text("Write to your representatives").count() == 0
+        context.close()
