@@ -119,9 +119,7 @@ _LIMITED = _error(
 
 
 def _client_ip(request: Request) -> str | None:
-    peer = request.client.host if request.client else None
-    settings = request.app.state.settings
-    return ratelimit.client_address(peer, request.headers.get("x-forwarded-for"), settings)
+    return service.client_ip(request, request.app.state.settings)
 
 
 def _campaign(session: Session, slug: str) -> Campaign:

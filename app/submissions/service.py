@@ -24,6 +24,7 @@ import httpx
 from anyio import CancelScope, to_thread
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
+from starlette.requests import Request
 
 from app.campaigns.models import Campaign
 from app.config import Settings
@@ -40,7 +41,7 @@ from app.submissions.schemas import LetterOut, SubmissionIn, SubmissionOut
 from app.supporters.models import Consent, Supporter
 from app.supporters.service import find_supporter, get_by_token, normalise_email
 
-__all__ = ["SubmissionError", "get_submission", "preview_submission", "submit"]
+__all__ = ["SubmissionError", "client_ip", "get_submission", "preview_submission", "submit"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -127,6 +128,12 @@ async def submit(
         raise
     finally:
         session.expire_on_commit = expire_on_commit
+
+
+def client_ip(request: Request, settings: Settings) -> str | None:
+    """The client's address for rate limits (X-Forwarded-For only from trusted proxies)."""
+    peer = request.client.host if request.client else None
+    return ratelimit.client_address(peer, request.headers.get("x-forwarded-for"), settings)
 
 
 def get_submission(session: Session, token: str) -> SubmissionOut | None:
@@ -362,7 +369,9 @@ def _insert(
                 session, letter=letter, campaign=campaign, office=p.office, settings=settings
             )
             out.append(_planned_out(p, letter.id, job.status))
-    notifications.after_submission(session, campaign, supporter, out)  # copy; confirmation hold
+    # The supporter's own copy (and, where the campaign asks, holding the letters until they
+    # confirm their e-mail) commits with the letters or not at all.
+    notifications.after_submission(session, campaign, supporter, out)
     session.flush()
     answer = SubmissionOut(
         token=supporter.token, matched_address=supporter.matched_address, letters=out

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from app.campaigns.models import TemplateVersion
 from app.delivery.models import Delivery
 from app.letters.models import Letter
+from app.notifications.models import Notification
 from app.submissions.models import IdempotencyRecord
 from app.supporters.models import Consent, Supporter
 from tests.submissions.conftest import World, submission
@@ -55,7 +56,7 @@ def failing_last_job(committed_engine: Engine) -> Iterator[None]:
 
 
 def nothing_written(engine: Engine) -> bool:
-    return all(count(engine, model) == 0 for model in (Supporter, Consent, Letter, Delivery))
+    return all(count(engine, model) == 0 for model in (Supporter, Consent, Letter, Delivery, Notification))
 
 
 def test_a_failure_halfway_through_the_transaction_leaves_nothing_behind(
