@@ -24,13 +24,8 @@ def cache_key(provider: str, address: str) -> str:
 
 
 def cached_districts(session: Session, provider: str, address: str) -> DistrictResult | None:
-    row = session.exec(
-        select(DistrictLookupCache).where(
-            DistrictLookupCache.key == cache_key(provider, address),
-            DistrictLookupCache.expires_at > utcnow(),
-        )
-    ).first()
-    if row is None:
+    row = session.get(DistrictLookupCache, cache_key(provider, address))
+    if row is None or row.expires_at <= utcnow():
         return None
     result = row.result
     return DistrictResult(

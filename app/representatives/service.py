@@ -162,22 +162,26 @@ def offices_for_districts(
     conditions: list[Any] = [col(Office.key).in_([*wanted_keys, *extra_office_keys])]
     if "us_senate" in kinds:
         conditions.append(and_(col(Office.kind) == "us_senate", col(Office.state) == state))
-    offices = session.exec(select(Office).where(or_(*conditions))).all()
-    offices = [
-        o
-        for o in offices
-        if (o.kind in DISTRICT_KINDS and o.kind in kinds) or _applies(o, state, extra_office_keys)
-    ]
+    # One query for the seats and their holders: this runs for every supporter.
+    rows = session.exec(
+        select(Office, Official)
+        .outerjoin(
+            Official,
+            and_(col(Official.office_id) == Office.id, col(Official.in_office).is_(True)),
+        )
+        .where(or_(*conditions))
+        .order_by(col(Office.key), col(Official.id))
+    ).all()
+    offices: list[Office] = []
     holders: dict[int, list[Official]] = {}
-    if offices:
-        officials = session.exec(
-            select(Official)
-            .where(col(Official.office_id).in_([o.id for o in offices]))
-            .where(col(Official.in_office).is_(True))
-            .order_by(col(Official.id))
-        ).all()
-        for official in officials:
-            holders.setdefault(official.office_id or 0, []).append(official)
+    for office, official in rows:
+        if not _wanted(office, kinds, state, extra_office_keys):
+            continue
+        if office.id not in holders:
+            offices.append(office)
+            holders[office.id or 0] = []
+        if official is not None:
+            holders[office.id or 0].append(official)
     found = {o.key for o in offices}
     unresolved = [k for k in located.unresolved if k in kinds]
     unresolved += [key.split(":", 1)[0] for key in wanted_keys if key not in found]
@@ -203,9 +207,14 @@ def offices_for_districts(
 _NO_SENATORS = frozenset({"DC", "AS", "GU", "MP", "PR", "VI"})
 
 
-def _applies(office: Office, state: str, extra_office_keys: Sequence[str]) -> bool:
+def _wanted(
+    office: Office, kinds: Collection[str], state: str, extra_office_keys: Sequence[str]
+) -> bool:
+    if office.kind in DISTRICT_KINDS and office.kind in kinds:
+        return True
     if office.key not in extra_office_keys:
         return False
+    # Executive offices with a state serve that state's residents; custom ones serve everyone.
     return office.state in (None, "", "US") or office.state == state
 
 
