@@ -6,14 +6,14 @@ a short-lived cache; letters and supporters are read per batch in one query.
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from app.campaigns.models import Campaign
-from app.delivery.channels import Envelope
+from app.delivery.channels import Envelope, LetterData
 from app.delivery.claims import Job
 from app.letters.models import Letter
 from app.representatives.models import Office
@@ -24,6 +24,7 @@ SUPPORTER = Supporter.__table__  # type: ignore[attr-defined]
 OFFICE = Office.__table__  # type: ignore[attr-defined]
 CAMPAIGN = Campaign.__table__  # type: ignore[attr-defined]
 
+LETTER_FIELDS = [f.name for f in fields(LetterData)]
 SUPPORTER_FIELDS = (
     "prefix",
     "first_name",
@@ -86,14 +87,17 @@ def load_envelopes(
         return []
     supporter_cols = [SUPPORTER.c[name].label(f"s_{name}") for name in SUPPORTER_FIELDS]
     query = (
-        select(LETTER, SUPPORTER.c.erased_at.label("s_erased_at"), *supporter_cols)
+        select(
+            *[LETTER.c[name] for name in LETTER_FIELDS],
+            SUPPORTER.c.erased_at.label("s_erased_at"),
+            *supporter_cols,
+        )
         .outerjoin(SUPPORTER, SUPPORTER.c.id == LETTER.c.supporter_id)
         .where(LETTER.c.id.in_([job.letter_id for job in jobs]))
     )
-    letters: dict[int, tuple[Letter, dict[str, Any] | None]] = {}
-    letter_columns = [c.name for c in LETTER.columns]
+    letters: dict[int, tuple[LetterData, dict[str, Any] | None]] = {}
     for row in session.execute(query).mappings():
-        letter = Letter(**{name: row[name] for name in letter_columns})
+        letter = LetterData(*[row[name] for name in LETTER_FIELDS])
         supporter = None
         if row["s_first_name"] is not None and row["s_erased_at"] is None:
             supporter = {name: row[f"s_{name}"] for name in SUPPORTER_FIELDS}

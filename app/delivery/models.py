@@ -22,14 +22,20 @@ class DeliveryStatus(StrEnum):
 FINAL_STATUSES = frozenset({DeliveryStatus.sent, DeliveryStatus.dead, DeliveryStatus.cancelled})
 
 
-_DUE = text("status IN ('queued', 'failed')")
+# Jobs waiting for their next attempt; also the claim query's literal condition (see claims.py).
+DUE_CONDITION = text("status IN ('queued', 'failed')")
 
 
 class Delivery(SQLModel, table=True):
     # Workers claim "due" rows oldest first; a partial index keeps that scan to waiting rows
     # only, however many sent rows pile up behind them.
     __table_args__ = (
-        Index("ix_delivery_due", "next_attempt_at", postgresql_where=_DUE, sqlite_where=_DUE),
+        Index(
+            "ix_delivery_due",
+            "next_attempt_at",
+            postgresql_where=DUE_CONDITION,
+            sqlite_where=DUE_CONDITION,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

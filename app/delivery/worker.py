@@ -148,7 +148,7 @@ class Worker:
         return not any(counts.get(status, 0) for status in waiting)
 
     async def _claim_loop(self) -> None:
-        capacity = 2 * self.concurrency
+        capacity = self.concurrency + self.batch
         while not self._stopping.is_set():
             room = capacity - self._outstanding
             if room < min(self.batch, self.concurrency):

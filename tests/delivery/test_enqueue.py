@@ -68,3 +68,13 @@ def test_status_for_letters_follows_manual_actions(session: Session) -> None:
     assert statuses == {letter.id: "queued", other.id: "cancelled", held.id: "sent"}
     assert d3.delivered_by_hand_on is not None
     assert d3.delivered_by_hand_on.date() == date(2024, 3, 1)
+
+
+def test_channels_get_every_column_of_the_letter() -> None:
+    from dataclasses import fields
+
+    from app.delivery.channels import LetterData
+    from app.letters.models import Letter
+
+    columns = {c.name for c in Letter.__table__.columns}  # type: ignore[attr-defined]
+    assert {f.name for f in fields(LetterData)} == columns

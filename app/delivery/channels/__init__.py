@@ -11,6 +11,7 @@ Adding a channel is one new module and one new line in ``CHANNELS``.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
@@ -39,11 +40,35 @@ class Rejected:
 Outcome = Sent | Retry | Rejected
 
 
+@dataclass(frozen=True, slots=True)
+class LetterData:
+    """A letter's columns as plain data, as workers load them.
+
+    Building an ORM ``Letter`` costs more than sending it over HTTP, so workers hand channels
+    this instead; it has the same attribute names, and channels only read attributes.
+    """
+
+    id: int
+    campaign_id: int
+    supporter_id: int | None
+    office_id: int | None
+    office_key: str
+    official_id: str | None
+    official_name: str
+    template_version_id: int | None
+    subject: str
+    body: str
+    state: str | None
+    city: str | None
+    source: str | None
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class Envelope:
     """Everything a channel may need about one letter, loaded before the request goes out."""
 
-    letter: Letter
+    letter: Letter | LetterData
     office: Office | None
     idempotency_key: str
     # Supporter fields a channel may need (CWC's Constituent block, e-mail Reply-To); None
