@@ -19,10 +19,12 @@ import contextvars
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from jinja2 import StrictUndefined, filters, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 MAX_TEMPLATE_CHARS = 50_000
@@ -53,12 +55,13 @@ class Record:
 
 
 class _RenderState:
-    __slots__ = ("picks", "seed", "steps")
+    __slots__ = ("picks", "pool", "seed", "steps")
 
     def __init__(self, seed: bytes) -> None:
         self.steps = 0
         self.picks = 0
         self.seed = seed
+        self.pool = b""
 
 
 _state: contextvars.ContextVar[_RenderState] = contextvars.ContextVar("letter_render_state")
@@ -126,9 +129,14 @@ def pick(*options: Any) -> Any:
     if not options:
         raise ValueError("pick() needs at least one option")
     state = _state.get()
+    # One 64-byte BLAKE2b digest serves sixteen picks; the next sixteen hash the seed again.
+    index = state.picks % 16
+    if index == 0:
+        counter = (state.picks // 16).to_bytes(4, "big")
+        state.pool = hashlib.blake2b(state.seed + counter).digest()
     state.picks += 1
-    digest = hashlib.blake2b(state.seed + state.picks.to_bytes(4, "big"), digest_size=8).digest()
-    return options[int.from_bytes(digest, "big") % len(options)]
+    value = int.from_bytes(state.pool[index * 4 : index * 4 + 4], "big")
+    return options[value % len(options)]
 
 
 def _budgeted(iterable: Iterable[Any]) -> Iterator[Any]:
@@ -192,10 +200,14 @@ def _slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> Iterator
     return filters.sync_do_slice(value, slices, fill_with)
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+
+
 def long_date(value: date | str) -> str:
-    """``2024-02-13`` or a date -> ``February 13, 2024``."""
+    """``2024-02-13`` or a date -> ``February 13, 2024`` (English, whatever the locale)."""
     day = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day:%B} {day.day}, {day.year}"
+    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 # fmt: off
@@ -222,6 +234,15 @@ _SAFE_METHODS: tuple[tuple[type | tuple[type, ...], frozenset[str]], ...] = (
     (date, frozenset({"year", "month", "day", "isoformat", "strftime", "weekday"})),
 )
 # fmt: on
+_SAFE_BY_TYPE = {
+    str: _SAFE_METHODS[0][1],
+    dict: _SAFE_METHODS[1][1],
+    list: _SAFE_METHODS[2][1],
+    tuple: _SAFE_METHODS[2][1],
+    int: frozenset(),
+    float: frozenset(),
+    bool: frozenset(),
+}  # fmt: skip
 
 
 class _LetterCodeGenerator(CodeGenerator):
@@ -285,18 +306,25 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
 
     @staticmethod
     def _bounded_concat(parts: Iterable[str]) -> str:
+        # Pieces are taken 64 at a time (C-speed) so the size is known before the join, while
+        # at most 64 pieces are held beyond the limit.
         pieces: list[str] = []
         size = 0
-        for piece in parts:
-            size += len(piece)
+        parts = iter(parts)
+        while chunk := list(islice(parts, 64)):
+            size += sum(map(len, chunk))
             if size > MAX_TEXT_CHARS:
                 _check_text(size, "the rendered text")
-            pieces.append(piece)
+            pieces += chunk
         return "".join(pieces)
 
     @staticmethod
     def checked_concat(join: Callable[[Iterable[Any]], str], parts: tuple[Any, ...]) -> str:
-        _check_text(sum(len(p) if isinstance(p, str) else 32 for p in parts), "a ~ concatenation")
+        try:
+            size = sum(map(len, parts))
+        except TypeError:  # numbers and other objects: their text is short
+            size = sum(len(p) if isinstance(p, str) else 32 for p in parts)
+        _check_text(size, "a ~ concatenation")
         return join(parts)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -312,6 +340,11 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
         return None
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        allowed = _SAFE_BY_TYPE.get(type(obj))
+        if allowed is not None:
+            return attr in allowed
+        if type(obj) is LoopContext:
+            return not attr.startswith("_")
         for types, allowed in _SAFE_METHODS:
             if isinstance(obj, types):
                 return attr in allowed

@@ -1,0 +1,113 @@
+"""Letters per second through the production render function, against str.format of the same text.
+
+Renders the shipped SJR 11 templates (subject + body = one letter) for many distinct supporters and
+offices, with every sandbox limit on, in one process. The reference formats the same letters with
+``str.format``: each supporter-specific value in a rendered letter is replaced by a placeholder, so
+both produce identical text. Last line: ``RESULT letters_per_s=<n> ratio_vs_str_format=<r>``.
+"""
+
+import argparse
+import itertools
+import sys
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.campaigns.models import Campaign
+from app.letters.context import SAMPLE_SUPPORTER, letter_context, sample_seat
+from app.letters.loader import _campaign_values, read_campaign_directory
+from app.letters.render import render_template_source
+
+KINDS = ("us_house", "us_senate", "state_upper", "state_lower", "executive")
+CITIES = ("Glendale", "Pasadena", "Burbank", "Fresno", "Los Angeles", "Sacramento", "San Diego")
+
+
+def build_jobs(directory: Path, count: int) -> list[tuple[str, str, dict, str, str, str]]:
+    spec = read_campaign_directory(directory)
+    campaign = Campaign(id=1, slug=spec.spec.slug, **_campaign_values(spec.spec))
+    jobs = []
+    for n, kind in zip(range(count), itertools.cycle(KINDS), strict=False):
+        supporter = replace(
+            SAMPLE_SUPPORTER,
+            first_name=f"Anahit{n}",
+            email=f"supporter{n}@example.org",
+            city=CITIES[n % len(CITIES)],
+            personal_note=SAMPLE_SUPPORTER.personal_note if n % 2 else None,
+        )
+        office, official = sample_seat(kind)
+        context = letter_context(campaign, office, official, supporter, date(2026, 11, 28))
+        subject, body = spec.templates[kind]
+        jobs.append((kind, f"{supporter.email}\n{office.key}", context, subject, body, kind))
+    return jobs
+
+
+def render_all(jobs: list) -> list[str]:
+    out = []
+    for kind, seed, context, subject, body, _ in jobs:
+        out.append(
+            render_template_source(subject, context, name=f"{kind}.subject.txt", variant_seed=seed)
+            + render_template_source(body, context, name=f"{kind}.body.txt", variant_seed=seed)
+        )
+    return out
+
+
+def format_reference(jobs: list, letters: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """The same letters as str.format templates with the supporter's values as placeholders."""
+    reference = []
+    for job, letter in zip(jobs, letters, strict=True):
+        supporter = job[2]["supporter"].fields
+        values = {
+            key: str(supporter[key])
+            for key in ("first_name", "city", "street", "zip")
+            if supporter[key]
+        }
+        values["note"] = job[2]["personal_note"]
+        text = letter.replace("{", "{{").replace("}", "}}")
+        for key, value in sorted(values.items(), key=lambda kv: -len(kv[1])):
+            if value:
+                text = text.replace(value, "{" + key + "}")
+        assert text.format(**values) == letter
+        reference.append((text, values))
+    return reference
+
+
+def best_rate(run, items: int, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return items / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--letters", type=int, default=5000, help="distinct letters per pass")
+    parser.add_argument("--repeats", type=int, default=5, help="passes; the best one counts")
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "letter_templates" / "sjr-11",
+    )
+    args = parser.parse_args()
+    jobs = build_jobs(args.templates, args.letters)
+    letters = render_all(jobs)  # warms the compiled-template cache, as a running service has
+    reference = format_reference(jobs, letters)
+    size = sum(map(len, letters)) / len(letters)
+    rate = best_rate(lambda: render_all(jobs), len(jobs), args.repeats)
+    ref_rate = best_rate(
+        lambda: [text.format(**values) for text, values in reference], len(jobs), args.repeats
+    )
+    print(
+        f"letters: {len(jobs)} distinct, {size:.0f} characters on average, {len(set(letters))} unique texts"
+    )
+    print(f"sandboxed render: {rate:,.0f} letters/s")
+    print(f"str.format:       {ref_rate:,.0f} letters/s")
+    print(f"RESULT letters_per_s={rate:.0f} ratio_vs_str_format={rate / ref_rate:.4f}")
+
+
+if __name__ == "__main__":
+    main()
