@@ -145,12 +145,11 @@ def lookup(
 
     with Session(engine) as session:
         try:
-            representation = asyncio.run(run(session))
+            answer = service.representation_json(asyncio.run(run(session)))
             session.commit()  # the geocoder cache
         except service.RepresentativeLookupError as error:
             typer.echo(json.dumps(error.as_dict(), ensure_ascii=False))
             raise typer.Exit(1) from None
-        answer = service.representation_json(representation)
     if as_json:
         typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return

@@ -75,8 +75,9 @@ async def representatives(
     except service.RepresentativeLookupError as error:
         session.rollback()
         return _error(error)
+    payload = service.representation_json(answer)  # before the commit expires the rows
     session.commit()  # the geocoder cache entry, if any
-    return JSONResponse(service.representation_json(answer))
+    return JSONResponse(payload)
 
 
 def _error(error: service.RepresentativeLookupError) -> JSONResponse:
