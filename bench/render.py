@@ -102,7 +102,8 @@ def main() -> None:
         lambda: [text.format(**values) for text, values in reference], len(jobs), args.repeats
     )
     print(
-        f"letters: {len(jobs)} distinct, {size:.0f} characters on average, {len(set(letters))} unique texts"
+        f"letters: {len(jobs)} distinct, {size:.0f} characters on average, "
+        f"{len(set(letters))} unique texts"
     )
     print(f"sandboxed render: {rate:,.0f} letters/s")
     print(f"str.format:       {ref_rate:,.0f} letters/s")
