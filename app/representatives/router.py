@@ -1,5 +1,9 @@
 """HTTP routes of the representatives domain (thin: parse, call the service, answer)."""
 
+import asyncio
+from typing import Any
+
+from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import select
@@ -7,6 +11,8 @@ from sqlmodel import select
 from app.campaigns.models import Campaign
 from app.db import SessionDep
 from app.representatives import service
+from app.representatives.lookup import CensusGeocoder
+from app.representatives.offloop import OnLoop, run_here
 from app.representatives.schemas import ERROR_RESPONSES, EXAMPLE_ANSWER, RepresentativesOut
 
 router = APIRouter(tags=["representatives"])
@@ -50,34 +56,41 @@ async def representatives(
 ) -> JSONResponse:
     """Districts from the US Census Geocoder (cached) or the ZIP table, then each office with
     its current officials. A vacant seat is listed with `vacant: true` and no officials."""
-    office_kinds, extra_keys, states = None, [], None
-    if campaign is not None:
-        found = session.exec(select(Campaign).where(Campaign.slug == campaign)).first()
-        if found is None:
-            return _error(
-                service.RepresentativeLookupError(
+    settings = request.app.state.settings
+    provider = OnLoop(CensusGeocoder(request.app.state.http, settings), asyncio.get_running_loop())
+
+    def look_up() -> dict[str, Any]:
+        office_kinds, extra_keys, states = None, [], None
+        if campaign is not None:
+            found = session.exec(select(Campaign).where(Campaign.slug == campaign)).first()
+            if found is None:
+                raise service.RepresentativeLookupError(
                     "campaign_not_found", f"There is no campaign {campaign!r}."
                 )
+            office_kinds, extra_keys = service.offices_for_campaign(found)
+            states = (found.targeting or {}).get("states") or None
+        answer = run_here(
+            service.find_representatives(
+                session,
+                request.app.state.http,
+                settings,
+                address=address,
+                zip_code=zip,
+                office_kinds=office_kinds,
+                extra_office_keys=extra_keys,
+                states=states,
+                provider=provider,
             )
-        office_kinds, extra_keys = service.offices_for_campaign(found)
-        states = (found.targeting or {}).get("states") or None
-    try:
-        answer = await service.find_representatives(
-            session,
-            request.app.state.http,
-            request.app.state.settings,
-            address=address,
-            zip_code=zip,
-            office_kinds=office_kinds,
-            extra_office_keys=extra_keys,
-            states=states,
         )
+        payload = service.representation_json(answer)  # before the commit expires the rows
+        session.commit()  # the geocoder cache entry, if any
+        return payload
+
+    try:
+        return JSONResponse(await to_thread.run_sync(look_up))
     except service.RepresentativeLookupError as error:
         session.rollback()
         return _error(error)
-    payload = service.representation_json(answer)  # before the commit expires the rows
-    session.commit()  # the geocoder cache entry, if any
-    return JSONResponse(payload)
 
 
 def _error(error: service.RepresentativeLookupError) -> JSONResponse:
