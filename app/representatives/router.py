@@ -6,9 +6,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlmodel import select
 
-from app.campaigns.models import Campaign
 from app.db import SessionDep
 from app.representatives import service
 from app.representatives.lookup import CensusGeocoder
@@ -60,15 +58,9 @@ async def representatives(
     provider = OnLoop(CensusGeocoder(request.app.state.http, settings), asyncio.get_running_loop())
 
     def look_up() -> dict[str, Any]:
-        office_kinds, extra_keys, states = None, [], None
-        if campaign is not None:
-            found = session.exec(select(Campaign).where(Campaign.slug == campaign)).first()
-            if found is None:
-                raise service.RepresentativeLookupError(
-                    "campaign_not_found", f"There is no campaign {campaign!r}."
-                )
-            office_kinds, extra_keys = service.offices_for_campaign(found)
-            states = (found.targeting or {}).get("states") or None
+        office_kinds, extra_keys, states = (
+            service.campaign_targets(session, campaign) if campaign else (None, [], None)
+        )
         answer = run_here(
             service.find_representatives(
                 session,

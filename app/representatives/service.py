@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from app.campaigns.models import Campaign
 from app.config import Settings
 from app.metrics import LOOKUP_CACHE
 from app.representatives.cache import cached_districts, remember_districts
@@ -230,6 +231,15 @@ def offices_for_campaign(campaign: Any) -> tuple[list[str], list[str]]:
     if all_kinds or "custom" in kinds:
         extra += [str(t["key"]) for t in targeting.get("custom_targets", []) if isinstance(t, dict)]
     return [k for k in kinds if k in DISTRICT_KINDS], extra
+
+
+def campaign_targets(session: Session, slug: str) -> tuple[list[str], list[str], list[str] | None]:
+    """(office_kinds, extra_office_keys, states) of the campaign with this slug."""
+    campaign = session.exec(select(Campaign).where(Campaign.slug == slug)).first()
+    if campaign is None:
+        raise RepresentativeLookupError("campaign_not_found", f"There is no campaign {slug!r}.")
+    kinds, extra = offices_for_campaign(campaign)
+    return kinds, extra, (campaign.targeting or {}).get("states") or None
 
 
 def representation_json(representation: Representation) -> dict[str, Any]:
