@@ -16,7 +16,7 @@ from app.db import make_engine
 from app.representatives import service, sources
 from app.representatives.models import Official
 from app.representatives.parsers import SourceError
-from app.representatives.sync import SyncSummary, sync_officials
+from app.representatives.sync import SYNCED_SOURCES, SyncSummary, sync_officials
 
 reps_cli = typer.Typer(help="Officials, offices and district lookup.", no_args_is_help=True)
 
@@ -63,8 +63,13 @@ def sync(
     err = Console(stderr=True)
     with Session(engine) as session:
         if if_empty:
+            # Only synced officials count: a campaign's own targets (loaded first by `make run`)
+            # are not the officials data.
             loaded = session.exec(
-                select(func.count()).select_from(Official).where(col(Official.in_office).is_(True))
+                select(func.count())
+                .select_from(Official)
+                .where(col(Official.in_office).is_(True))
+                .where(col(Official.source).in_(SYNCED_SOURCES))
             ).one()
             if loaded:
                 err.print(f"{loaded} officials are already loaded; nothing to do.")

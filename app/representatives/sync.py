@@ -21,6 +21,8 @@ from app.representatives.parsers import OfficeRecord, OfficialRecord, SourceErro
 from app.representatives.sources import Progress, SourceFiles
 from app.representatives.states import DELEGATE_STATES
 
+# Official.source of the rows this module owns; others (a campaign's custom targets) are left be.
+SYNCED_SOURCES = ("congress-legislators", "openstates")
 OFFICE_FIELDS = ("kind", "state", "district", "title", "cwc_code", "email")
 OFFICE_CONTACT_FIELDS = ("contact_form_url", "phone", "addresses")
 OFFICIAL_FIELDS = ("name", "first_name", "last_name", "title", "party", "email", "source", "extra")

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.config import get_settings
 from app.representatives.models import Official, ZipDistrict
+from tests.factories import make_office, make_official
 from tests.representatives.conftest import FIXTURES
 from tests.servers import serve_asgi
 
@@ -69,6 +70,11 @@ def test_sync_from_a_local_folder_imports_and_prints_a_summary(
 def test_sync_if_empty_does_nothing_once_officials_are_loaded(
     cli_env: None, committed_engine: Engine
 ) -> None:
+    with Session(committed_engine) as session:  # a campaign's own target is not officials data
+        make_official(session, make_office(session, key="custom:envoy", kind="custom"))
+        session.commit()
+    offline = runner.invoke(cli, ["reps", "sync", "--if-empty", "--from", "/nonexistent"])
+    assert offline.exit_code == 1 and "no such file" in offline.stderr
     assert runner.invoke(cli, ["reps", "sync", "--from", str(FIXTURES)]).exit_code == 0
     result = runner.invoke(cli, ["reps", "sync", "--if-empty", "--from", "/nonexistent"])
     assert result.exit_code == 0

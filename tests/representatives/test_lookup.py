@@ -150,3 +150,11 @@ def test_matches_in_different_districts_are_not_guessed_between() -> None:
     with pytest.raises(RepresentativeLookupError) as caught:
         parse_census_response(body)
     assert caught.value.candidates == ["1 A ST", "1 A AVE"]
+
+
+def test_an_address_the_service_refuses_to_read_is_invalid_address(
+    census_settings: Settings,
+) -> None:
+    error = _failure(census_settings, "")
+    assert error.code == "invalid_address"
+    assert "cannot be empty" in error.message
