@@ -1,5 +1,7 @@
 """The ``lettercast`` command: one entry point for serving, migrating and every domain's tasks."""
 
+import os
+
 import typer
 import uvicorn
 
@@ -37,8 +39,18 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Number of API processes."),
+    migrate: bool | None = typer.Option(
+        None,
+        "--migrate/--no-migrate",
+        help="Apply pending migrations before serving. Default: yes for SQLite, no for "
+        "PostgreSQL (LETTERCAST_MIGRATE_ON_START).",
+    ),
 ) -> None:
-    """Apply migrations (SQLite default) and serve the web app and API."""
+    """Apply migrations (SQLite default, or --migrate) and serve the web app and API."""
+    if migrate is not None:
+        # The app factory (in this process or in each worker process) reads the same setting.
+        os.environ["LETTERCAST_MIGRATE_ON_START"] = "true" if migrate else "false"
+        get_settings.cache_clear()
     settings = get_settings()
     if settings.should_migrate_on_start:
         upgrade_to_head(settings.database_url)
