@@ -47,6 +47,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     # uvicorn's access log prints the raw path and query string, which can carry an address.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("uvicorn.access").propagate = False
+    # httpx logs every request's full URL at INFO; the geocoder's URL carries the address.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

@@ -1,12 +1,14 @@
 """The FastAPI application: ``create_app(settings)`` wires the engine, HTTP client and routers."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy import text
+from starlette.routing import BaseRoute
 
 from app import logs
 from app.config import Settings, get_settings
@@ -43,7 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop_worker = None
         if settings.run_worker_in_process:
             from app.delivery.worker import start_in_process
-
             from app.notifications.outbox import start_in_process as start_outbox
 
             stop_worker = start_in_process(app.state.engine, settings)
@@ -102,7 +103,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in _routers():
         app.include_router(router)
+    _document_malformed_bodies(app)
     return app
+
+
+def _document_malformed_bodies(app: FastAPI) -> None:
+    """FastAPI answers a body it cannot decode with 400 before our code runs; say so in OpenAPI."""
+    for route in _api_routes(app.routes):
+        if route.body_field is not None:
+            route.responses.setdefault(
+                400, {"description": "The request body could not be decoded (not UTF-8 or JSON)."}
+            )
+
+
+def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every APIRoute, including those behind FastAPI's lazily included routers."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _api_routes(included.routes)
 
 
 def _routers() -> list[APIRouter]:

@@ -38,9 +38,13 @@ def _page(title: str, text: str, button: str | None = None, status: int = 200) -
 
 
 NOT_FOUND = ("Link not recognised", "This link is not valid. Please use the link in your e-mail.")
+PAGE: dict = {  # type: ignore[type-arg]
+    "response_class": HTMLResponse,
+    "responses": {404: {"description": "The link is not valid.", "content": {"text/html": {}}}},
+}
 
 
-@router.get("/confirm/{token}", summary="Page asking the supporter to confirm their e-mail")
+@router.get("/confirm/{token}", summary="Page asking the supporter to confirm their e-mail", **PAGE)
 def confirm_page(token: str, session: SessionDep) -> HTMLResponse:
     confirmation = service.confirmation_for(session, token)
     if confirmation is None:
@@ -54,7 +58,9 @@ def confirm_page(token: str, session: SessionDep) -> HTMLResponse:
     )
 
 
-@router.post("/confirm/{token}", summary="Confirm the e-mail address and release the letters")
+@router.post(
+    "/confirm/{token}", summary="Confirm the e-mail address and release the letters", **PAGE
+)
 def confirm(token: str, session: SessionDep) -> HTMLResponse:
     confirmation = service.confirm_email(session, token)
     if confirmation is None:
@@ -63,7 +69,7 @@ def confirm(token: str, session: SessionDep) -> HTMLResponse:
     return _page("Thank you", "Your e-mail address is confirmed and your letters are on their way.")
 
 
-@router.get("/unsubscribe/{consent_id}/{signature}", summary="Page offering to unsubscribe")
+@router.get("/unsubscribe/{consent_id}/{signature}", summary="Page offering to unsubscribe", **PAGE)
 def unsubscribe_page(
     consent_id: int, signature: str, request: Request, session: SessionDep
 ) -> HTMLResponse:
@@ -79,7 +85,7 @@ def unsubscribe_page(
     )
 
 
-@router.post("/unsubscribe/{consent_id}/{signature}", summary="Unsubscribe (also RFC 8058)")
+@router.post("/unsubscribe/{consent_id}/{signature}", summary="Unsubscribe (also RFC 8058)", **PAGE)
 def unsubscribe(
     consent_id: int, signature: str, request: Request, session: SessionDep
 ) -> HTMLResponse:
