@@ -16,7 +16,8 @@ class Office(SQLModel, table=True):
     key: str = Field(max_length=64, unique=True, index=True)
     kind: str = Field(max_length=16, index=True)
     state: str | None = Field(default=None, max_length=2, index=True)
-    district: str | None = Field(default=None, max_length=16)
+    # Open States names some districts ("Berkshire, Hampden, Franklin and Hampshire").
+    district: str | None = Field(default=None, max_length=64)
     title: str = Field(default="", max_length=200)
     # House Communicating with Congress member office code, e.g. HCA30.
     cwc_code: str | None = Field(default=None, max_length=8)
