@@ -172,3 +172,8 @@ def run_worker(
     typer.echo(
         f"Worker stopped: {stats['sent']} sent, {stats['retry']} to retry, {stats['dead']} dead."
     )
+
+
+# ``python -m app.delivery.worker`` runs the same command without the rest of the CLI.
+worker_app = typer.Typer(add_completion=False)
+worker_app.command()(run_worker)

@@ -333,3 +333,9 @@ def start_in_process(engine: Engine, settings: Settings) -> Callable[[], Awaitab
         await task
 
     return stop
+
+
+if __name__ == "__main__":
+    from app.delivery.cli import worker_app
+
+    worker_app()
