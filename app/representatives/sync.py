@@ -23,6 +23,7 @@ from app.representatives.states import DELEGATE_STATES
 
 # Official.source of the rows this module owns; others (a campaign's custom targets) are left be.
 SYNCED_SOURCES = ("congress-legislators", "openstates")
+MAX_KEY_LENGTH = 64
 OFFICE_FIELDS = ("kind", "state", "district", "title", "cwc_code", "email")
 OFFICE_CONTACT_FIELDS = ("contact_form_url", "phone", "addresses")
 OFFICIAL_FIELDS = ("name", "first_name", "last_name", "title", "party", "email", "source", "extra")
@@ -118,6 +119,8 @@ def _keep(
     for office in offices:
         if states and office.state not in states:
             continue
+        if len(office.key) > MAX_KEY_LENGTH:  # letters store the key; never cut it short
+            raise SourceError(f"office key longer than {MAX_KEY_LENGTH} characters: {office.key}")
         if office.placeholder:
             parsed.offices.setdefault(office.key, office)
         else:
