@@ -95,7 +95,6 @@ def campaign_context(session: Session, campaign: Campaign) -> dict[str, Any]:
         "demands": campaign.demands or [],
         "letters_sent": sent,
         "goal": goal,
-        "progress": min(100, round(100 * sent / goal)) if goal else None,
         "accepting": campaign.status == "live",
         "organization": settings.get("organization_name") or "",
     }

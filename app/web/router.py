@@ -5,25 +5,24 @@ fields, and the anti-forgery token is signed, not stored, so the form also works
 another site's page where third-party cookies are blocked.
 """
 
-import logging
 import secrets
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlmodel import Session
 
 from app.campaigns.models import Campaign
 from app.config import Settings
 from app.csrf import issue_csrf_token, verify_csrf_token
 from app.db import SessionDep
+from app.submissions.schemas import PREFIXES
+from app.submissions.service import get_submission
 from app.web import campaign_view as view
 from app.web import i18n, pages
 from app.web.flow import PageContext, SubmitFailure, preview, send
 from app.web.forms import HONEYPOT, MESSAGES, SupporterForm
 
-logger = logging.getLogger("lettercast.web")
 router = APIRouter(include_in_schema=False)
 CSRF_PURPOSE = "supporter-form"
 STATIC_FILES = {"site.css": "text/css", "site.js": "text/javascript"}
@@ -128,8 +127,6 @@ async def send_letters(slug: str, request: Request, session: SessionDep) -> Resp
 
 @router.get("/c/{slug}/thanks/{token}")
 def thanks(slug: str, token: str, request: Request, session: SessionDep) -> Response:
-    from app.submissions.service import get_submission
-
     ctx = PageContext.build(request, session, slug)
     submission = get_submission(session, token) if ctx.campaign and len(token) <= 128 else None
     if ctx.campaign is None or submission is None:
@@ -162,8 +159,6 @@ def _form_page(ctx: PageContext, form: SupporterForm, status_code: int = 200) ->
         if org
         else ctx.gettext("Yes, e-mail me about this campaign's progress.")
     )
-    from app.submissions.schemas import PREFIXES
-
     context = ctx.base_context(lang_path=f"/c/{ctx.campaign.slug}") | view.campaign_context(
         ctx.session, ctx.campaign
     )
@@ -236,12 +231,10 @@ def _share_links(ctx: PageContext, url: str) -> list[tuple[str, str]]:
     return [
         (
             ctx.gettext("E-mail"),
-            "mailto:?" + urlencode({"subject": ctx.campaign.title, "body": f"{text}\n{url}"}),
+            "mailto:?"
+            + urlencode({"subject": ctx.campaign.title, "body": f"{text}\n{url}"}, quote_via=quote),
         ),
         ("WhatsApp", "https://wa.me/?" + urlencode({"text": f"{text} {url}"})),
         ("Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
         ("X", "https://twitter.com/intent/tweet?" + urlencode({"text": text, "url": url})),
     ]
-
-
-__all__ = ["Session", "router"]

@@ -10,27 +10,31 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from app.config import Settings
+from app.delivery.models import Delivery
 from app.main import create_app
 from tests.servers import free_port, serve_asgi
 from tests.web.browser import DESKTOP, PHONE, chromium, screenshot
 from tests.web.conftest import SLUG
 
 __all__ = ["chromium"]
-pytestmark = pytest.mark.browser
+# Browsers on SQLite only, to keep the suite quick; the HTTP-level tests cover PostgreSQL.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 HOST_PORT = free_port()
 HOST_ORIGIN = f"http://localhost:{HOST_PORT}"
 
 
 @pytest.fixture
 def site(web_settings: Settings, seeded: Engine) -> Iterator[str]:
-    if not web_settings.is_sqlite:
-        pytest.skip("browser tests run on SQLite only; the HTTP-level tests cover PostgreSQL")
     settings = web_settings.model_copy(update={"embed_allowed_origins": HOST_ORIGIN})
     with serve_asgi(create_app(settings)) as url:
         yield url
@@ -187,3 +191,34 @@ def test_embedded_form_works_in_an_iframe_on_another_site(chromium: Any, site: s
         assert framed.locator("form").count() == 0
         assert framed.get_by_text("Write to your representatives").count() == 0
         context.close()
+
+
+def test_thanks_page_keeps_letter_states_current(chromium: Any, site: str, seeded: Engine) -> None:
+    context = chromium.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{site}/c/{SLUG}")
+    _fill_form(page, "anahit.poll@example.org")
+    page.get_by_role("button", name="Continue: see my letters").click()
+    page.get_by_role("button", name="Send my 5 letters").click()
+    page.wait_for_url(re.compile(r"/thanks/"))
+    _set_statuses(seeded, "queued")
+    page.reload()
+    assert set(page.locator("[data-status]").all_inner_texts()) == {"Queued"}
+    _set_statuses(seeded, "sent", office_key="us_house:CA-30")
+    _set_statuses(seeded, "failed", office_key="us_senate:CA:1")
+    badges = page.locator("[data-status]")
+    badges.first.filter(has_text="Sent").wait_for(timeout=10000)
+    assert badges.nth(1).inner_text() == "Retrying"
+    screenshot(page, "8-thanks-updating-phone")
+    context.close()
+
+
+def _set_statuses(engine: Engine, status: str, office_key: str | None = None) -> None:
+    with Session(engine) as session:
+        query = select(Delivery)
+        if office_key:
+            query = query.where(Delivery.office_key == office_key)
+        for delivery in session.exec(query):
+            delivery.status = status
+            session.add(delivery)
+        session.commit()

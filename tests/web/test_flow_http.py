@@ -5,7 +5,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.campaigns.models import Campaign
+from app.delivery.models import Delivery
 from app.letters.models import Letter
+from app.web import campaign_view as view
 from tests.web.conftest import SLUG
 from tests.web.pagekit import field_value, hidden_fields, review, send
 
@@ -132,3 +134,27 @@ def test_paused_campaign_shows_the_page_without_a_form(web: TestClient, seeded: 
     assert page.status_code == 200
     assert "not accepting letters right now" in page.text
     assert 'name="first_name"' not in page.text
+
+
+def test_public_counter_counts_the_letters_sent(web: TestClient) -> None:
+    assert send(web, review(web).text).status_code == 303
+    view._counter_cache.clear()  # the counter is cached for a few seconds
+    page = web.get(f"/c/{SLUG}")
+    assert "<strong>5</strong>" in page.text
+    assert 'class="counter-bar" max="5000" value="5"' in page.text
+
+
+def test_thanks_page_refreshes_itself_without_javascript_until_letters_settle(
+    web: TestClient, seeded: Engine
+) -> None:
+    location = send(web, review(web).text).headers["location"]
+    with Session(seeded) as session:
+        for delivery in session.exec(select(Delivery)):
+            delivery.status = "sending"
+            session.add(delivery)
+        session.commit()
+    page = web.get(location)
+    assert '<noscript><meta http-equiv="refresh" content="30"></noscript>' in page.text
+    assert "Reload to see the latest" in page.text
+    assert page.text.count(">Sending<") == 5
+    assert page.headers["cache-control"] == "no-store"
