@@ -2,6 +2,8 @@
 
 import asyncio
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import typer
@@ -41,9 +43,14 @@ def _filter(
     return DeliveryFilter(campaign_id, office, state, status, tuple(ids))
 
 
-def _session() -> Session:
-    settings = get_settings()
-    return Session(make_engine(settings.database_url))
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @deliveries_cli.command("list")
