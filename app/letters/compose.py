@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -18,6 +19,7 @@ __all__ = [
     "current_template",
     "current_templates",
     "excluded_official_ids",
+    "render_letter",
     "template_name_for",
 ]
 
@@ -70,6 +72,24 @@ def template_name_for(campaign: Campaign, office: Office, official: Official | N
     return office.kind
 
 
+def render_letter(
+    name: str,
+    subject_source: str,
+    body_source: str,
+    context: dict[str, Any],
+    email: str,
+    office_key: str,
+) -> tuple[str, str]:
+    """Subject (one line) and body exactly as ``compose_letter`` renders them, for previews of
+    unsaved templates: same variant seed, same template names, same clean-up."""
+    seed = f"{email.strip().lower()}\n{office_key}"
+    subject = render_template_source(
+        subject_source, context, name=f"{name}.subject.txt", variant_seed=seed
+    )
+    body = render_template_source(body_source, context, name=f"{name}.body.txt", variant_seed=seed)
+    return " ".join(subject.split()), body.strip() + "\n"
+
+
 def compose_letter(
     session: Session,
     campaign: Campaign,
@@ -95,16 +115,12 @@ def compose_letter(
         raise LetterTemplateError(name, None, f"campaign {campaign.slug!r} has no {name} template")
     name = version.name
     context = letter_context(campaign, office, official, supporter, today)
-    seed = f"{supporter.email.strip().lower()}\n{office.key}"
-    subject = render_template_source(
-        version.subject_source, context, name=f"{name}.subject.txt", variant_seed=seed
-    )
-    body = render_template_source(
-        version.body_source, context, name=f"{name}.body.txt", variant_seed=seed
+    subject, body = render_letter(
+        name, version.subject_source, version.body_source, context, supporter.email, office.key
     )
     return ComposedLetter(
-        subject=" ".join(subject.split()),
-        body=body.strip() + "\n",
+        subject=subject,
+        body=body,
         template_version_id=version.id,
         template_name=name,
     )
