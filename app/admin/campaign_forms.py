@@ -20,15 +20,17 @@ CUSTOM_SLUG = re.compile(r"^custom:[a-z0-9][a-z0-9-]{0,50}$")
 KNOWN_CHANNELS = ("cwc", "email", "form", "webhook", "hold")
 
 STATUS_MEANINGS = {
-    CampaignStatus.draft: "Being prepared: the public form is not shown and nothing is sent.",
+    CampaignStatus.draft: (
+        "Being prepared: the public form takes no letters, so nothing is written or sent."
+    ),
     CampaignStatus.live: "Open: supporters can write, and their letters go to the delivery queue.",
     CampaignStatus.paused: (
-        "Paused: the public form says it is paused and takes no new letters; letters already "
-        "written stay in the queue and are still delivered."
+        "Paused: the public form says it is not accepting letters right now and refuses new "
+        "ones; letters already written stay in the queue and are still delivered."
     ),
     CampaignStatus.closed: (
-        "Closed for good: the form thanks visitors and takes no letters; the queue finishes "
-        "what was already written."
+        "Closed for good: like paused, but it cannot be reopened; letters already written are "
+        "still delivered (cancel them on the delivery desk if they should not be)."
     ),
 }
 # Draft may only go live; a closed campaign stays closed (reopening would surprise supporters
