@@ -4,9 +4,10 @@ import hashlib
 import re
 from datetime import timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col
 
 from app.db import utcnow
 from app.representatives.lookup import DistrictResult
@@ -61,9 +62,7 @@ def remember_districts(
 
 def purge_expired(session: Session) -> int:
     """Drop expired entries: a matched address is personal data, kept no longer than needed."""
-    rows = session.exec(
-        select(DistrictLookupCache).where(DistrictLookupCache.expires_at <= utcnow())
-    ).all()
-    for row in rows:
-        session.delete(row)
-    return len(rows)
+    result = session.execute(
+        delete(DistrictLookupCache).where(col(DistrictLookupCache.expires_at) <= utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

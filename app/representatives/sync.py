@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.db import utcnow
 from app.representatives import parsers
+from app.representatives.cache import purge_expired
 from app.representatives.models import Office, Official, ZipDistrict
 from app.representatives.parsers import OfficeRecord, OfficialRecord, SourceError
 from app.representatives.sources import Progress, SourceFiles
@@ -277,4 +278,10 @@ def sync_officials(
     parsed = parse_sources(files, today or date.today(), states, progress)
     if files.zcta:
         parsed.retire_scope["zcta"] = states
-    return apply_sources(session, parsed)
+    if progress:
+        progress("write to the database", 0, 1)
+    summary = apply_sources(session, parsed)
+    purge_expired(session)
+    if progress:
+        progress("write to the database", 1, 1)
+    return summary

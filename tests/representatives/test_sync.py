@@ -7,7 +7,9 @@ import pytest
 import yaml
 from sqlmodel import Session, col, select
 
-from app.representatives.models import Office, Official, ZipDistrict
+from app.representatives.cache import remember_districts
+from app.representatives.lookup import DistrictResult
+from app.representatives.models import DistrictLookupCache, Office, Official, ZipDistrict
 from app.representatives.parsers import SourceError
 from app.representatives.sync import SyncSummary
 from tests.representatives.conftest import FIXTURES, import_fixtures
@@ -124,3 +126,11 @@ def test_an_official_returning_to_office_is_counted_as_updated(
     assert _official(session, "X000030").in_office
     in_office = session.exec(select(Official).where(col(Official.in_office).is_(True))).all()
     assert len(in_office) == 10
+
+
+def test_a_sync_purges_expired_geocoder_answers(session: Session, imported: SyncSummary) -> None:
+    result = DistrictResult("1 A ST, X, CA", "CA", {"us_house": "CA-30"})
+    remember_districts(session, "census", "1 a st x ca", result, days=-1)
+    remember_districts(session, "census", "2 a st x ca", result, days=1)
+    import_fixtures(session)
+    assert len(session.exec(select(DistrictLookupCache)).all()) == 1
