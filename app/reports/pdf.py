@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.enums import TextMode
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
@@ -47,11 +48,12 @@ class Packet(FPDF):
         super().__init__(format="Letter")
         self.campaign_title = campaign_title
         fonts = resources.files(FONT_PACKAGE)
-        # Variable fonts: fpdf2 pins the weight axis, giving a real regular and a real bold.
+        # The wheel ships variable fonts. Instancing a bold from one costs seconds per packet,
+        # so they are embedded as they are (viewers draw the default, regular, outlines) and
+        # headings are emboldened by stroking the glyph outlines.
         for family, name in (("NotoSans", TEXT_FONT), ("NotoSansArmenian", ARMENIAN_FONT)):
             with resources.as_file(fonts / name) as path:
-                self.add_font(family, "", path, variations={"wght": 400})
-                self.add_font(family, "B", path, variations={"wght": 700})
+                self.add_font(family, "", path)
         self.set_fallback_fonts(["NotoSansArmenian"], exact_match=False)
         self.set_auto_page_break(auto=True, margin=20)
         self.set_margins(22, 20, 22)
@@ -159,8 +161,11 @@ def _letters(session: Session, campaign: Campaign, office_key: str) -> Iterator[
 
 
 def _heading(pdf: Packet, text: str, size: int) -> None:
-    pdf.set_font("NotoSans", "B", size)
+    pdf.set_font("NotoSans", "", size)
+    pdf.set_line_width(size * 0.012)
+    pdf.text_mode = TextMode.FILL_STROKE
     pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.text_mode = TextMode.FILL
     pdf.ln(2)
 
 
