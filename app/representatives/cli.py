@@ -49,13 +49,17 @@ def sync(
         None, "--state", help="Only these states (postal codes, repeatable). Default: all."
     ),
     if_empty: bool = typer.Option(
-        False, "--if-empty", help="Do nothing when officials are already loaded."
+        False,
+        "--if-empty",
+        help="Do nothing when officials from an earlier sync are already in office.",
     ),
 ) -> None:
     """Download (or read) officials data and import it in one transaction.
 
     Officials are upserted by bioguide / ocd-person id; those no longer in the data are marked
-    out of office, never deleted. A malformed file changes nothing.
+    out of office, never deleted. A malformed file changes nothing. Progress and a summary
+    (added, updated, retired, per chamber) go to standard error; the summary as JSON to
+    standard output.
     """
     settings = get_settings()
     engine = make_engine(settings.database_url)
