@@ -6,7 +6,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from app.admin.campaign_forms import STATUS_MOVES
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, TemplateVersion
 from app.db import utcnow
 from app.representatives.models import Office, Official
 
@@ -101,6 +101,12 @@ def add_stance(
         raise CampaignChangeError("action", "Choose exclude or another template.")
     if action == "template" and not template:
         raise CampaignChangeError("template", "Name the template these officials receive.")
+    if action == "template" and not _has_template(session, campaign, template):
+        # Letters to this official would fail to compose until the template exists.
+        raise CampaignChangeError(
+            "template",
+            f"There is no template {template!r} yet: save it on the Templates page first.",
+        )
     stances = [
         s
         for s in (campaign.targeting or {}).get("stances") or []
@@ -113,6 +119,17 @@ def add_stance(
     campaign.targeting = {**(campaign.targeting or {}), "stances": stances}
     campaign.updated_at = utcnow()
     session.add(campaign)
+
+
+def _has_template(session: Session, campaign: Campaign, name: str) -> bool:
+    return (
+        session.exec(
+            select(TemplateVersion.id).where(
+                TemplateVersion.campaign_id == campaign.id, TemplateVersion.name == name
+            )
+        ).first()
+        is not None
+    )
 
 
 def remove_stance(session: Session, campaign: Campaign, official_id: str) -> None:

@@ -16,6 +16,7 @@ from app.organisers.auth import (
     record_audit,
     session_cookie_name,
 )
+from app.submissions.ratelimit import client_address
 
 router = APIRouter(route_class=AdminRoute, tags=["organiser workspace"], include_in_schema=False)
 
@@ -65,7 +66,9 @@ def sign_in(
         return _sign_in_page(request, form, "The form expired. Please try again.", 400)
     if not email.strip() or not password:
         return _sign_in_page(request, form, "Enter your e-mail address and password.", 400)
-    ip = request.client.host if request.client else "unknown"
+    # Behind a trusted reverse proxy the client is in X-Forwarded-For (LETTERCAST_TRUSTED_PROXIES).
+    peer = request.client.host if request.client else None
+    ip = client_address(peer, request.headers.get("x-forwarded-for"), settings) or "unknown"
     try:
         organiser = service.authenticate(session, settings, email, password, ip)
     except service.SignInRefused as refused:

@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from app.campaigns.models import Campaign
 from app.organisers.models import AuditEvent
-from tests.factories import make_campaign, make_office, make_official
+from tests.factories import make_campaign, make_office, make_official, make_template
 from tests.organisers.accounts import Signed
 
 NEW = {
@@ -127,10 +127,14 @@ def test_a_stance_names_an_official_by_id(
     official = make_official(db, office, id="ocd-person/dahle-b", name="Brian Dahle")
     db.commit()
     editor = as_role["editor"]
-    found = web.get(f"/admin/campaigns/{campaign.slug}?official_q=dahle", headers=editor.headers)
-    assert "ocd-person/dahle-b — Brian Dahle — state_upper:CA-1" in found.text
     url = f"/admin/campaigns/{campaign.slug}/stances"
     fields = editor.form(official_id=official.id, action="template", template="thanks_coauthor")
+    missing = web.post(url, data=fields, headers=editor.headers)
+    assert missing.status_code == 400 and "no template &#39;thanks_coauthor&#39; yet" in missing.text
+    make_template(db, campaign, name="thanks_coauthor")
+    db.commit()
+    found = web.get(f"/admin/campaigns/{campaign.slug}?official_q=dahle", headers=editor.headers)
+    assert "ocd-person/dahle-b — Brian Dahle — state_upper:CA-1" in found.text
     assert web.post(url, data=fields, headers=editor.headers).status_code == 303
     unknown = editor.form(official_id="nobody", action="exclude")
     refused = web.post(url, data=unknown, headers=editor.headers)
