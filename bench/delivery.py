@@ -27,19 +27,19 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.campaigns.models import Campaign  # noqa: E402
-from app.config import Settings  # noqa: E402
-from app.db import make_engine, utcnow  # noqa: E402
-from app.delivery.channels.webhook import sign  # noqa: E402
-from app.delivery.models import Delivery  # noqa: E402
-from app.delivery.service import idempotency_key_for  # noqa: E402
-from app.delivery.worker import Worker, make_delivery_client  # noqa: E402
-from app.letters.models import Letter  # noqa: E402
-from app.migrations import upgrade_to_head  # noqa: E402
-from app.representatives.models import Office  # noqa: E402
-from app.supporters.models import Supporter  # noqa: E402
-from tests.databases import postgres_database, postgres_unavailable_reason  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from app.campaigns.models import Campaign
+from app.config import Settings
+from app.db import make_engine, utcnow
+from app.delivery.channels.webhook import sign
+from app.delivery.models import Delivery
+from app.delivery.service import idempotency_key_for
+from app.delivery.worker import Worker, make_delivery_client
+from app.letters.models import Letter
+from app.migrations import upgrade_to_head
+from app.representatives.models import Office
+from app.supporters.models import Supporter
+from tests.databases import postgres_database, postgres_unavailable_reason
+from tests.servers import free_port
 
 BODY = ("I am writing as your constituent to ask you to support SJR 11. " * 32)[:2000]
 SECRET = "bench-secret"
@@ -75,35 +75,91 @@ def seed(engine: Engine, letters: int) -> None:
     with engine.begin() as db:
         campaign_id = db.execute(
             insert(Campaign.__table__).returning(Campaign.__table__.c.id),  # type: ignore[attr-defined]
-            {"slug": "bench", "title": "Bench", "status": "live", "description": "",
-             "language": "en", "resolution": {}, "demands": [], "targeting": {},
-             "settings": {"channels": {"us_house": "webhook"}}, "created_at": now,
-             "updated_at": now},
+            {
+                "slug": "bench",
+                "title": "Bench",
+                "status": "live",
+                "description": "",
+                "language": "en",
+                "resolution": {},
+                "demands": [],
+                "targeting": {},
+                "settings": {"channels": {"us_house": "webhook"}},
+                "created_at": now,
+                "updated_at": now,
+            },
         ).scalar_one()
-        db.execute(insert(Office.__table__), [  # type: ignore[attr-defined]
-            {"key": f"us_house:CA-{n:02d}", "kind": "us_house", "state": "CA", "title": "Rep",
-             "addresses": [], "updated_at": now} for n in range(50)
-        ])
-        db.execute(insert(Supporter.__table__), [  # type: ignore[attr-defined]
-            {"campaign_id": campaign_id, "token": f"t{n}", "email_normalized": f"s{n}@example.org",
-             "first_name": "Anahit", "last_name": "Petrosyan", "email": f"s{n}@example.org",
-             "street": "100 Main St", "city": "Glendale", "state": "CA", "zip": "91203",
-             "districts": {}, "created_at": now} for n in range(letters)
-        ])
+        db.execute(
+            insert(Office.__table__),
+            [  # type: ignore[attr-defined]
+                {
+                    "key": f"us_house:CA-{n:02d}",
+                    "kind": "us_house",
+                    "state": "CA",
+                    "title": "Rep",
+                    "addresses": [],
+                    "updated_at": now,
+                }
+                for n in range(50)
+            ],
+        )
+        db.execute(
+            insert(Supporter.__table__),
+            [  # type: ignore[attr-defined]
+                {
+                    "campaign_id": campaign_id,
+                    "token": f"t{n}",
+                    "email_normalized": f"s{n}@example.org",
+                    "first_name": "Anahit",
+                    "last_name": "Petrosyan",
+                    "email": f"s{n}@example.org",
+                    "street": "100 Main St",
+                    "city": "Glendale",
+                    "state": "CA",
+                    "zip": "91203",
+                    "districts": {},
+                    "created_at": now,
+                }
+                for n in range(letters)
+            ],
+        )
         supporter_ids = db.execute(select(Supporter.__table__.c.id)).scalars().all()  # type: ignore[attr-defined]
-        db.execute(insert(Letter.__table__), [  # type: ignore[attr-defined]
-            {"campaign_id": campaign_id, "supporter_id": sid, "office_key": f"us_house:CA-{n % 50:02d}",
-             "official_name": "Pat Official", "subject": "Please support SJR 11", "body": BODY,
-             "state": "CA", "city": "Glendale", "created_at": now}
-            for n, sid in enumerate(supporter_ids)
-        ])
+        db.execute(
+            insert(Letter.__table__),
+            [  # type: ignore[attr-defined]
+                {
+                    "campaign_id": campaign_id,
+                    "supporter_id": sid,
+                    "office_key": f"us_house:CA-{n % 50:02d}",
+                    "official_name": "Pat Official",
+                    "subject": "Please support SJR 11",
+                    "body": BODY,
+                    "state": "CA",
+                    "city": "Glendale",
+                    "created_at": now,
+                }
+                for n, sid in enumerate(supporter_ids)
+            ],
+        )
         rows = db.execute(select(Letter.__table__.c.id, Letter.__table__.c.office_key)).all()  # type: ignore[attr-defined]
-        db.execute(insert(Delivery.__table__), [  # type: ignore[attr-defined]
-            {"letter_id": lid, "campaign_id": campaign_id, "office_key": key, "channel": "webhook",
-             "status": "queued", "idempotency_key": idempotency_key_for(lid, campaign_id),
-             "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now}
-            for lid, key in rows
-        ])
+        db.execute(
+            insert(Delivery.__table__),
+            [  # type: ignore[attr-defined]
+                {
+                    "letter_id": lid,
+                    "campaign_id": campaign_id,
+                    "office_key": key,
+                    "channel": "webhook",
+                    "status": "queued",
+                    "idempotency_key": idempotency_key_for(lid, campaign_id),
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for lid, key in rows
+            ],
+        )
 
 
 def run_worker(engine: Engine, settings: Settings, concurrency: int, batch: int) -> float:
@@ -117,14 +173,26 @@ def run_worker(engine: Engine, settings: Settings, concurrency: int, batch: int)
 
 async def bare_loop(url: str, settings: Settings, requests: int, concurrency: int) -> float:
     """The reference: the same POSTs, prepared beforehand, through the same client."""
-    body = json.dumps({"letter_id": 1, "campaign": "bench", "subject": "Please support SJR 11",
-                       "body": BODY, "supporter": {"first_name": "Anahit"}}).encode()
+    body = json.dumps(
+        {
+            "letter_id": 1,
+            "campaign": "bench",
+            "subject": "Please support SJR 11",
+            "body": BODY,
+            "supporter": {"first_name": "Anahit"},
+        }
+    ).encode()
     prepared = []
     for n in range(requests):
         timestamp = str(int(time.time()))
-        prepared.append({"Content-Type": "application/json", "Idempotency-Key": f"bare-{n}",
-                         "X-Lettercast-Timestamp": timestamp,
-                         "X-Lettercast-Signature": sign(SECRET, timestamp, body)})
+        prepared.append(
+            {
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"bare-{n}",
+                "X-Lettercast-Timestamp": timestamp,
+                "X-Lettercast-Signature": sign(SECRET, timestamp, body),
+            }
+        )
     client = make_delivery_client(settings, concurrency)
     queue = iter(prepared)
 
@@ -155,9 +223,14 @@ def measure(url: str, database_url: str, args: argparse.Namespace) -> float:
     upgrade_to_head(database_url)
     engine = make_engine(database_url)
     seed(engine, args.letters)
-    settings = Settings(database_url=database_url, webhook_url=url + "/hook",
-                        webhook_secret=SECRET, delivery_poll_s=0.05, log_level="WARNING",
-                        delivery_http_transport=args.transport)
+    settings = Settings(
+        database_url=database_url,
+        webhook_url=url + "/hook",
+        webhook_secret=SECRET,
+        delivery_poll_s=0.05,
+        log_level="WARNING",
+        delivery_http_transport=args.transport,
+    )
     rate = run_worker(engine, settings, args.concurrency, args.batch)
     engine.dispose()
     return rate
@@ -186,14 +259,18 @@ def main() -> None:
         else:
             with postgres_database() as database_url:
                 postgres_rate = measure(url, database_url, args)
-            print(f"worker on PostgreSQL: {postgres_rate:,.0f} deliveries/s "
-                  f"({postgres_rate / bare:.2f}x bare)")
+            print(
+                f"worker on PostgreSQL: {postgres_rate:,.0f} deliveries/s "
+                f"({postgres_rate / bare:.2f}x bare)"
+            )
         bare_after = _run(bare_loop(url + "/hook", settings, args.letters, args.concurrency))
         print(f"bare loop again: {bare_after:,.0f} req/s")
     reference = (bare + bare_after) / 2
     ratio = min(r for r in (sqlite_rate, postgres_rate) if r) / reference
-    print(f"RESULT sqlite_per_s={sqlite_rate:.0f} postgres_per_s={postgres_rate:.0f} "
-          f"ratio_vs_bare_httpx={ratio:.2f}")
+    print(
+        f"RESULT sqlite_per_s={sqlite_rate:.0f} postgres_per_s={postgres_rate:.0f} "
+        f"ratio_vs_bare_httpx={ratio:.2f}"
+    )
     os.environ.pop("LETTERCAST_DATABASE_URL", None)
 
 
