@@ -2,35 +2,21 @@
 the app served on the test database."""
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.config import Settings
+from app.config import PROJECT_ROOT, Settings
+from app.letters.loader import load_campaign_directory
 from app.main import create_app
-from tests.factories import make_campaign, make_office, make_official, make_template
+from tests.factories import make_office, make_official
 from tests.servers import serve_asgi
 from tests.web import geocoder
 
 SLUG = "sjr-11"
-BODY = """{{ official.salutation }},
-
-As your constituent in {{ supporter.city }}, I ask you to support {{ resolution.code }}.
-{% for demand in demands %}
-- {{ demand.text }}
-{% endfor %}
-{% if personal_note %}
-
-{{ personal_note }}
-{% endif %}
-
-Sincerely,
-{{ supporter.full_name }}
-{{ supporter.street }}, {{ supporter.city }}, {{ supporter.state }} {{ supporter.zip }}
-"""
+CAMPAIGN_DIR = PROJECT_ROOT / "letter_templates" / SLUG
 OFFICES = [
     # key, kind, district, official id, name, title
     ("us_house:CA-30", "us_house", "30", "S000344", "Laura Friedman", "Representative"),
@@ -61,48 +47,11 @@ def geocoder_url() -> Iterator[str]:
         yield url
 
 
-def seed_campaign(engine: Engine, **overrides: Any) -> None:
-    """The SJR 11 campaign, its letter templates and the offices of one Glendale address."""
+def seed_campaign(engine: Engine) -> None:
+    """The real SJR 11 campaign through the campaign loader, and the offices (with their
+    holders) of one Glendale address; the loader adds the President's office itself."""
     with Session(engine) as session:
-        fields: dict[str, Any] = {
-            "slug": SLUG,
-            "title": "Bring the Armenian prisoners home",
-            "status": "live",
-            "language": "en",
-            "description": "California's Legislature asked for the release of Armenian "
-            "prisoners held in Azerbaijan.\n\nAsk your representatives to act on it.",
-            "resolution": {
-                "code": "SJR 11",
-                "title": "Armenian hostages",
-                "session": "2023-24",
-                "authors": ["Senator Example"],
-                "url": "https://leginfo.legislature.ca.gov/",
-                "date": "2024-02-13",
-                "summary": "Calls for the release of Armenian prisoners.",
-            },
-            "demands": [
-                {
-                    "label": "Release",
-                    "text": "Release every Armenian prisoner.",
-                    "source": "SJR 11",
-                },
-                {"label": "Account", "text": "Account for the missing.", "source": "SJR 11"},
-            ],
-            "targeting": {
-                "office_kinds": ["us_house", "us_senate", "state_upper", "state_lower"],
-                "states": ["CA"],
-            },
-            "settings": {"goal": 5000, "channels": {"us_house": "hold"}},
-        }
-        campaign = make_campaign(session, **(fields | overrides))
-        for kind in ("us_house", "us_senate", "state_upper", "state_lower"):
-            make_template(
-                session,
-                campaign,
-                name=kind,
-                subject_source="Please act on {{ resolution.code }}",
-                body_source=BODY,
-            )
+        load_campaign_directory(session, CAMPAIGN_DIR)
         for key, kind, district, official_id, name, title in OFFICES:
             office = make_office(
                 session,

@@ -72,21 +72,21 @@ def test_supporter_with_armenian_name_writes_and_sends(
     reps = page.locator(".reps").inner_text()
     for name in ("Laura Friedman", "Alex Padilla", "Adam Schiff", "Sasha Renee Perez"):
         assert name in reps
-    assert page.locator("article.letter").count() == 5
+    assert page.locator("article.letter").count() == 6
     screenshot(page, f"2-review-{device}")
 
     page.get_by_role("textbox", name="Your personal note").fill("Please speak up for them. I vote.")
     page.get_by_role("button", name="Update the letters").click()
     page.wait_for_load_state()
     assert "Please speak up for them. I vote." in page.locator("article.letter").first.inner_text()
-    page.get_by_role("button", name="Send my 5 letters").click()
+    page.get_by_role("button", name="Send my 6 letters").click()
 
     page.wait_for_url(re.compile(r"/thanks/"))
     assert page.get_by_role(
         "heading", name="Thank you. Your letters are on their way."
     ).is_visible()
     states = page.locator("[data-status]").all_inner_texts()
-    assert len(states) == 5 and set(states) <= {"Queued", "Held for hand delivery", "Sent"}
+    assert len(states) == 6 and set(states) <= {"Queued", "Held for hand delivery", "Sent"}
     share = page.locator("#share-url").input_value()
     assert share.endswith(f"/c/{SLUG}")
     screenshot(page, f"3-thanks-{device}")
@@ -179,7 +179,7 @@ def test_embedded_form_works_in_an_iframe_on_another_site(chromium: Any, site: s
         _fill_form(frame, "anahit.embed@example.org")
         frame.get_by_role("button", name="Continue: see my letters").click()
         frame.locator("[data-matched-address]").wait_for()
-        frame.get_by_role("button", name="Send my 5 letters").click()
+        frame.get_by_role("button", name="Send my 6 letters").click()
         frame.get_by_role("heading", name="Thank you. Your letters are on their way.").wait_for()
         # The documented snippet fits the frame to the page it shows.
         page.wait_for_function(
@@ -199,7 +199,7 @@ def test_thanks_page_keeps_letter_states_current(chromium: Any, site: str, seede
     page.goto(f"{site}/c/{SLUG}")
     _fill_form(page, "anahit.poll@example.org")
     page.get_by_role("button", name="Continue: see my letters").click()
-    page.get_by_role("button", name="Send my 5 letters").click()
+    page.get_by_role("button", name="Send my 6 letters").click()
     page.wait_for_url(re.compile(r"/thanks/"))
     _set_statuses(seeded, "queued")
     page.reload()

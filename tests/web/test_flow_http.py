@@ -16,7 +16,7 @@ def test_campaign_page_shows_resolution_demands_counter_and_form(web: TestClient
     page = web.get(f"/c/{SLUG}")
     assert page.status_code == 200
     assert "SJR 11" in page.text
-    assert "Release every Armenian prisoner." in page.text
+    assert "Urge Azerbaijan to immediately return all Armenian hostages." in page.text
     assert "Our goal: 5,000 letters" in page.text
     for name in ("first_name", "last_name", "email", "phone", "street", "street2", "city", "zip"):
         assert f'name="{name}"' in page.text
@@ -79,7 +79,7 @@ def test_note_edited_on_review_is_shown_in_the_letters_before_sending(
     assert send(web, changed.text).status_code == 303
     with Session(seeded) as session:
         bodies = [letter.body for letter in session.exec(select(Letter))]
-    assert len(bodies) == 5 and all("I vote in every election." in b for b in bodies)
+    assert len(bodies) == 6 and all("I vote in every election." in b for b in bodies)
 
 
 def test_source_and_utm_parameters_are_carried_into_the_submission(
@@ -101,7 +101,7 @@ def test_double_click_on_send_makes_one_submission(web: TestClient, seeded: Engi
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
     with Session(seeded) as session:
-        assert len(session.exec(select(Letter)).all()) == 5
+        assert len(session.exec(select(Letter)).all()) == 6
 
 
 def test_whole_letter_is_editable_where_the_campaign_allows_it(
@@ -140,8 +140,8 @@ def test_public_counter_counts_the_letters_sent(web: TestClient) -> None:
     assert send(web, review(web).text).status_code == 303
     view._counter_cache.clear()  # the counter is cached for a few seconds
     page = web.get(f"/c/{SLUG}")
-    assert "<strong>5</strong>" in page.text
-    assert 'class="counter-bar" max="5000" value="5"' in page.text
+    assert "<strong>6</strong>" in page.text
+    assert 'class="counter-bar" max="5000" value="6"' in page.text
 
 
 def test_thanks_page_refreshes_itself_without_javascript_until_letters_settle(
@@ -156,5 +156,5 @@ def test_thanks_page_refreshes_itself_without_javascript_until_letters_settle(
     page = web.get(location)
     assert '<noscript><meta http-equiv="refresh" content="30"></noscript>' in page.text
     assert "Reload to see the latest" in page.text
-    assert page.text.count(">Sending<") == 5
+    assert page.text.count(">Sending<") == 6
     assert page.headers["cache-control"] == "no-store"

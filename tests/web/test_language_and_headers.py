@@ -41,7 +41,7 @@ def test_letters_stay_in_the_campaign_language_under_the_armenian_interface(
 ) -> None:
     page = review(web, query="?lang=hy")
     assert "Ստուգեք ձեր նամակները" in page.text
-    assert "As your constituent in Glendale, I ask you to support SJR 11." in page.text
+    assert "The demands of SJR 11 are:" in page.text
     assert 'class="letter-body" lang="en"' in page.text
 
 
