@@ -26,7 +26,6 @@ Functions: ``pick(a, b, ...)`` (a variant, deterministic per supporter and offic
 filters plus ``long_date``; ``attr``, ``format`` and ``random`` are not offered.
 """
 
-import hashlib
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -92,8 +91,8 @@ def render_template_source(
     ``pick()``: the same seed renders the same letter in any process.
     """
     template = _compiled(source, name, html)
-    seed = hashlib.blake2b(f"{variant_seed}\x00{name}".encode(), digest_size=16).digest()
-    token = begin_render(seed)
+    # pick() hashes this seed with a counter; the template's name keeps subject and body apart.
+    token = begin_render(f"{variant_seed}\x00{name}".encode())
     try:
         return template.render(context)
     except Exception as error:
