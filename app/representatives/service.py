@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, select
 
 from app.campaigns.models import Campaign
@@ -150,6 +150,23 @@ def _valid_zip(zip_code: str) -> str:
     return match.group(1)
 
 
+# One statement for the seats and their holders, built once: this runs for every supporter, and
+# building the expression anew costs more than the query itself.
+_SEATS_AND_HOLDERS = (
+    select(Office, Official)
+    .outerjoin(
+        Official, and_(col(Official.office_id) == Office.id, col(Official.in_office).is_(True))
+    )
+    .where(
+        or_(
+            col(Office.key).in_(bindparam("keys", expanding=True)),
+            and_(col(Office.kind) == "us_senate", col(Office.state) == bindparam("senate_state")),
+        )
+    )
+    .order_by(col(Office.key), col(Official.id))
+)
+
+
 def offices_for_districts(
     session: Session,
     located: DistrictResult,
@@ -160,18 +177,13 @@ def offices_for_districts(
     kinds = list(DISTRICT_KINDS if office_kinds is None else office_kinds)
     state, districts = located.state, located.districts
     wanted_keys = [f"{kind}:{districts[kind]}" for kind in kinds if kind in districts]
-    conditions: list[Any] = [col(Office.key).in_([*wanted_keys, *extra_office_keys])]
-    if "us_senate" in kinds:
-        conditions.append(and_(col(Office.kind) == "us_senate", col(Office.state) == state))
-    # One query for the seats and their holders: this runs for every supporter.
     rows = session.exec(
-        select(Office, Official)
-        .outerjoin(
-            Official,
-            and_(col(Official.office_id) == Office.id, col(Official.in_office).is_(True)),
-        )
-        .where(or_(*conditions))
-        .order_by(col(Office.key), col(Official.id))
+        _SEATS_AND_HOLDERS,
+        params={
+            "keys": [*wanted_keys, *extra_office_keys],
+            # "" matches no office: the senators are left out.
+            "senate_state": state if "us_senate" in kinds else "",
+        },
     ).all()
     offices: list[Office] = []
     holders: dict[int, list[Official]] = {}
