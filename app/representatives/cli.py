@@ -16,6 +16,7 @@ from app.db import make_engine
 from app.representatives import service, sources
 from app.representatives.models import Official
 from app.representatives.parsers import SourceError
+from app.representatives.states import STATES
 from app.representatives.sync import SYNCED_SOURCES, SyncSummary, sync_officials
 
 reps_cli = typer.Typer(help="Officials, offices and district lookup.", no_args_is_help=True)
@@ -64,6 +65,11 @@ def sync(
     settings = get_settings()
     engine = make_engine(settings.database_url)
     states = {s.strip().upper() for s in state} if state else None
+    if states and not states <= STATES:
+        unknown = ", ".join(sorted(states - STATES))
+        raise typer.BadParameter(
+            f"not a US state or territory code: {unknown}", param_hint="--state"
+        )
     err = Console(stderr=True)
     with Session(engine) as session:
         if if_empty:

@@ -139,3 +139,9 @@ def test_lookup_json_prints_offices_and_exits_non_zero_with_an_error_json(
     failed = runner.invoke(cli, ["reps", "lookup", "--zip", "90002", "--json"])
     assert failed.exit_code == 1
     assert json.loads(failed.stdout)["error"]["candidates"] == ["CA-30", "CA-32"]
+
+
+def test_sync_refuses_an_unknown_state_code(cli_env: None) -> None:
+    result = runner.invoke(cli, ["reps", "sync", "--state", "XX", "--from", str(FIXTURES)])
+    assert result.exit_code == 2
+    assert "XX" in result.stderr
