@@ -89,8 +89,10 @@ def parse_sources(
     people_states: set[str] = set()
     for n, (name, content) in enumerate(files.people, 1):
         office, official = parsers.parse_person(name, content, today)
-        _keep(parsed, [office] if office else [], [official], states)
+        # Someone with no state-level role at all (a member of Congress kept in Open States'
+        # data/us/) is not ours to track here: congress-legislators covers Congress.
         if official.state:
+            _keep(parsed, [office] if office else [], [official], states)
             people_states.add(official.state)
         if progress and (n % 50 == 0 or n == total):
             progress("read Open States people", n, total)

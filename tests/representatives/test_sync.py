@@ -134,3 +134,15 @@ def test_a_sync_purges_expired_geocoder_answers(session: Session, imported: Sync
     remember_districts(session, "census", "2 a st x ca", result, days=1)
     import_fixtures(session)
     assert len(session.exec(select(DistrictLookupCache)).all()) == 1
+
+
+def test_a_person_with_no_state_role_is_not_imported(session: Session, tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "us" / "legislature"
+    folder.mkdir(parents=True)
+    (folder / "Member-66666666-6666-4666-8666-666666666666.yml").write_text(
+        "id: ocd-person/66666666-6666-4666-8666-666666666666\nname: Congress Member\n"
+        "roles:\n- type: lower\n  district: CA-30\n"
+        "  jurisdiction: ocd-jurisdiction/country:us/government\n"
+    )
+    import_fixtures(session, tmp_path)
+    assert session.get(Official, "ocd-person/66666666-6666-4666-8666-666666666666") is None
