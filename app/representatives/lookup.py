@@ -41,6 +41,7 @@ ERROR_CODES = (
     "upstream_unavailable",
     "no_officials",
     "outside_targets",
+    "campaign_not_found",  # only from the API's ?campaign=
 )
 
 
