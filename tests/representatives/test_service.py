@@ -1,16 +1,20 @@
 """find_representatives: districts to offices and their holders, the cache, campaign targeting."""
 
 import asyncio
+import threading
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.config import Settings
 from app.db import utcnow
 from app.representatives import service
+from app.representatives.cache import remember_districts
+from app.representatives.lookup import DistrictResult
 from app.representatives.models import DistrictLookupCache
 from app.representatives.service import Representation, RepresentativeLookupError
 from app.representatives.sync import SyncSummary
@@ -184,3 +188,27 @@ def test_a_supporter_outside_the_campaigns_states_is_told_so(
         session, census_settings, address="1 Delegate Way NW, Washington, DC", states=["CA"]
     )
     assert error.code == "outside_targets"
+
+
+def test_two_lookups_of_one_address_at_once_both_succeed(committed_engine: Engine) -> None:
+    result = DistrictResult("1 A ST, X, CA", "CA", {"us_house": "CA-30"})
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def remember() -> None:
+        try:
+            with Session(committed_engine) as session:
+                barrier.wait()
+                remember_districts(session, "census", "1 A St, X, CA", result, days=1)
+                session.commit()
+        except Exception as error:  # collected: the assertion below names it
+            errors.append(error)
+
+    threads = [threading.Thread(target=remember) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with Session(committed_engine) as session:
+        assert len(session.exec(select(DistrictLookupCache)).all()) == 1
