@@ -3,7 +3,9 @@
 Renders the shipped SJR 11 templates (subject + body = one letter) for many distinct supporters and
 offices, with every sandbox limit on, in one process. The reference formats the same letters with
 ``str.format``: each supporter-specific value in a rendered letter is replaced by a placeholder, so
-both produce identical text. Last line: ``RESULT letters_per_s=<n> ratio_vs_str_format=<r>``.
+both produce identical text. Rates are per second of this process's CPU time (the machine may be
+shared); wall-clock rates are printed beside them. Last line:
+``RESULT letters_per_s=<n> ratio_vs_str_format=<r>``.
 """
 
 import argparse
@@ -107,13 +109,18 @@ def plain_jinja_reference(jobs: list) -> tuple[Callable[[], object], int]:
     return run, len(prepared)
 
 
-def best_rate(run, items: int, repeats: int) -> float:
-    best = float("inf")
+def best_rates(run: Callable[[], object], items: int, repeats: int) -> tuple[float, float]:
+    """Items per second of this process's CPU time, and of wall-clock time (best of repeats).
+
+    On a shared machine other processes steal the wall clock; CPU time is what one process
+    needs, so it is the figure reported (the wall-clock one is printed too)."""
+    best_cpu = best_wall = float("inf")
     for _ in range(repeats):
-        started = time.perf_counter()
+        cpu, wall = time.process_time(), time.perf_counter()
         run()
-        best = min(best, time.perf_counter() - started)
-    return items / best
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - wall)
+    return items / best_cpu, items / best_wall
 
 
 def main() -> None:
@@ -130,8 +137,8 @@ def main() -> None:
     letters = render_all(jobs)  # warms the compiled-template cache, as a running service has
     reference = format_reference(jobs, letters)
     size = sum(map(len, letters)) / len(letters)
-    rate = best_rate(lambda: render_all(jobs), len(jobs), args.repeats)
-    ref_rate = best_rate(
+    rate, rate_wall = best_rates(lambda: render_all(jobs), len(jobs), args.repeats)
+    ref_rate, ref_wall = best_rates(
         lambda: [text.format(**values) for text, values in reference], len(jobs), args.repeats
     )
     print(
@@ -139,10 +146,11 @@ def main() -> None:
         f"{len(set(letters))} unique texts"
     )
     plain_run, plain_count = plain_jinja_reference(jobs)
-    plain_rate = best_rate(plain_run, plain_count, args.repeats)
-    print(f"sandboxed render: {rate:,.0f} letters/s")
-    print(f"plain Jinja2 (no sandbox, no limits, for comparison): {plain_rate:,.0f} letters/s")
-    print(f"str.format:       {ref_rate:,.0f} letters/s")
+    plain_rate, plain_wall = best_rates(plain_run, plain_count, args.repeats)
+    print("letters per second of CPU time (wall clock in brackets):")
+    print(f"  sandboxed render (production): {rate:,.0f} ({rate_wall:,.0f})")
+    print(f"  plain Jinja2, no sandbox or limits: {plain_rate:,.0f} ({plain_wall:,.0f})")
+    print(f"  str.format of the same text: {ref_rate:,.0f} ({ref_wall:,.0f})")
     print(f"RESULT letters_per_s={rate:.0f} ratio_vs_str_format={rate / ref_rate:.4f}")
 
 
