@@ -7,10 +7,10 @@ also offers each chart's numbers as a table.
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
+WIDTH = 420
 BAR_HEIGHT = 22
-LABEL_WIDTH = 230
-LABEL_CHARS = 32
+LABEL_WIDTH = 160
+LABEL_CHARS = 22
 COLOURS = ("#2b6cb0", "#2f855a", "#b7791f", "#c53030", "#6b46c1", "#2c7a7b", "#97266d")
 
 
@@ -20,7 +20,7 @@ def bar_chart(title: str, items: list[tuple[str, int]], *, colour: str = COLOURS
         return _empty(title)
     top = max(n for _, n in items) or 1
     height = BAR_HEIGHT * len(items) + 8
-    span = WIDTH - LABEL_WIDTH - 60
+    span = WIDTH - LABEL_WIDTH - 45
     parts = [_open(title, height)]
     for index, (label, value) in enumerate(items):
         y = 4 + index * BAR_HEIGHT

@@ -162,10 +162,9 @@ def _letters(session: Session, campaign: Campaign, office_key: str) -> Iterator[
 
 def _heading(pdf: Packet, text: str, size: int) -> None:
     pdf.set_font("NotoSans", "", size)
-    pdf.set_line_width(size * 0.012)
-    pdf.text_mode = TextMode.FILL_STROKE
-    pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.text_mode = TextMode.FILL
+    # In a local context (q … Q), so the stroke mode ends with the heading.
+    with pdf.local_context(text_mode=TextMode.FILL_STROKE, line_width=size * 0.02):
+        pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
 

@@ -1,0 +1,96 @@
+"""`lettercast reports …` as an operator runs it, the SQLite fast path, a small benchmark run."""
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlmodel import Session
+
+from app.reports.csv import deliveries_csv
+from app.reports.query import ExportFilters
+from tests.databases import require_postgres
+from tests.reports.conftest import ARMENIAN_NAME, World
+
+ROOT = Path(__file__).resolve().parents[2]
+LETTERCAST = str(Path(sys.executable).parent / "lettercast")
+
+
+def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LETTERCAST_DATABASE_URL": database_url}
+    return subprocess.run(
+        [LETTERCAST, "reports", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cli_export_writes_the_file_and_shows_progress_on_stderr(
+    committed_world: World, database_url: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.xlsx"
+    done = run_cli(
+        database_url,
+        "export",
+        "--campaign", committed_world.campaign.slug,
+        "--format", "xlsx",
+        "--state", "CA",
+        "--date-from", "2024-02-04",
+        "--include-personal",
+        "-o", str(target),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert "xlsx export: 3/3 rows (100%)" in done.stderr
+    assert "Wrote 3 deliveries" in done.stderr
+    sheet = openpyxl.load_workbook(target, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + 3
+    packet = tmp_path / "ca30.pdf"
+    slug = committed_world.campaign.slug
+    done = run_cli(
+        database_url, "packet", "--campaign", slug, "--office", "us_house:CA-30", "-o", str(packet)
+    )
+    assert done.returncode == 0, done.stderr
+    assert packet.read_bytes().startswith(b"%PDF")
+    unknown = run_cli(database_url, "export", "--campaign", "nope", "-o", str(tmp_path / "x"))
+    assert unknown.returncode == 2 and "No campaign called 'nope'" in unknown.stderr
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 shell is not installed")
+def test_sqlite_shell_and_python_paths_write_the_same_rows(
+    committed_world: World, db: Session, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the shell path is SQLite's")
+    filters = ExportFilters(campaign_id=committed_world.campaign.id)  # type: ignore[arg-type]
+    shell = b"".join(deliveries_csv(db, filters, include_personal=True))
+    python = b"".join(deliveries_csv(db, filters, include_personal=True, use_sqlite_shell=False))
+    assert shell != python  # the shell quotes more eagerly ...
+    read = lambda data: list(csv.reader(io.StringIO(data.decode())))  # noqa: E731
+    assert read(shell) == read(python)  # ... but the values are the same
+    assert any(ARMENIAN_NAME in row for row in read(shell))
+
+
+def test_benchmark_runs_small_and_prints_its_result_line(tmp_path: Path) -> None:
+    require_postgres()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "export.py"), "--rows", "300"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("RESULT sqlite_rows_per_s=")
+    fields = dict(part.split("=") for part in last.split()[1:])
+    assert set(fields) == {
+        "sqlite_rows_per_s",
+        "postgres_rows_per_s",
+        "ratio_vs_db_dump",
+        "peak_mb",
+    }
+    assert float(fields["peak_mb"]) < 200
