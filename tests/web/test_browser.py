@@ -222,3 +222,68 @@ def _set_statuses(engine: Engine, status: str, office_key: str | None = None) ->
             delivery.status = status
             session.add(delivery)
         session.commit()
+
+
+CONTRAST = """(selectors) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return selectors.map((s) => {
+    const el = document.querySelector(s);
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    return [s, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+  });
+}"""
+
+
+def test_form_is_usable_by_keyboard_and_text_has_enough_contrast(chromium: Any, site: str) -> None:
+    context = chromium.new_context(**DESKTOP)
+    page = context.new_page()
+    page.goto(f"{site}/c/{SLUG}?source=keyboard")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    focus_order = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        focus_order.append(
+            page.evaluate("document.activeElement.id || document.activeElement.tagName")
+        )
+    assert focus_order[-4:] == ["f-prefix", "f-first_name", "f-last_name", "f-email"]
+    ratios = page.evaluate(
+        CONTRAST,
+        [".hero h1", ".hero .lede", ".eyebrow", ".counter-goal", ".demand-source", "label",
+         ".hint", ".optional", ".button.primary", ".fineprint", ".site-footer p"],
+    )  # fmt: skip
+    assert [s for s, ratio in ratios if ratio < 4.5] == []
+    # The whole form, typed and sent from the keyboard alone.
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type("Անահիտ")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Պետրոսյան")
+    page.keyboard.press("Tab")
+    page.keyboard.type("anahit.keys@example.org")
+    for field, text in (
+        ("f-street", "100 N Brand Blvd"),
+        ("f-city", "Glendale"),
+        ("f-zip", "91203"),
+    ):
+        page.focus(f"#{field}")
+        page.keyboard.type(text)
+    page.focus("#f-state")
+    page.keyboard.type("California")
+    page.focus("#f-zip")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/review$"))
+    assert page.locator("[data-matched-address]").is_visible()
+    context.close()
