@@ -49,13 +49,6 @@ def test_cli_export_writes_the_file_and_shows_progress_on_stderr(
     sheet = openpyxl.load_workbook(target, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 3
-    packet = tmp_path / "ca30.pdf"
-    slug = committed_world.campaign.slug
-    done = run_cli(
-        database_url, "packet", "--campaign", slug, "--office", "us_house:CA-30", "-o", str(packet)
-    )
-    assert done.returncode == 0, done.stderr
-    assert packet.read_bytes().startswith(b"%PDF")
     unknown = run_cli(database_url, "export", "--campaign", "nope", "-o", str(tmp_path / "x"))
     assert unknown.returncode == 2 and "No campaign called 'nope'" in unknown.stderr
 
