@@ -195,7 +195,7 @@ def run_child(url: str, out: Path, use_sqlite_shell: bool) -> None:
             _filters(),
             include_personal=False,
             progress=progress,
-            use_sqlite_shell=use_sqlite_shell,
+            sqlite_shell="sqlite3" if use_sqlite_shell else None,
         )
         for chunk in chunks:
             handle.write(chunk)

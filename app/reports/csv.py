@@ -11,6 +11,7 @@ Python.
 
 import csv
 import io
+import logging
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,7 @@ from app.reports.export import BATCH_ROWS, Progress
 from app.reports.query import ExportFilters, columns, deliveries_statement, inert, iso_utc
 from app.supporters.models import Consent, Supporter
 
+logger = logging.getLogger(__name__)
 CHUNK_BYTES = 256 * 1024
 SQLITE_SHELL = "sqlite3"
 
@@ -34,17 +36,20 @@ def deliveries_csv(
     *,
     include_personal: bool,
     progress: Progress | None = None,
-    use_sqlite_shell: bool = True,
+    sqlite_shell: str | None = SQLITE_SHELL,
 ) -> Iterator[bytes]:
-    """The deliveries report as UTF-8 CSV (header first, ``\\n`` line ends)."""
+    """The deliveries report as UTF-8 CSV (header first, ``\\n`` line ends).
+
+    ``sqlite_shell`` names the SQLite command-line program to use when it can; None never does.
+    """
     statement = deliveries_statement(filters, include_personal=include_personal, neutralise=True)
     if session.connection().dialect.name == "postgresql":
         return _copy_csv(session, statement, progress)
-    database_file = _committed_sqlite_file(session) if use_sqlite_shell else None
-    shell = shutil.which(SQLITE_SHELL) if database_file else None
-    if shell and database_file:
-        return _shell_csv(shell, database_file, session, statement, progress)
+    database_file = _committed_sqlite_file(session) if sqlite_shell else None
+    shell = shutil.which(sqlite_shell) if sqlite_shell and database_file else None
     header = [c.name for c in columns(include_personal)]
+    if shell and database_file:
+        return _shell_csv(shell, database_file, session, statement, header, progress)
     return _cursor_csv(session, statement, header, progress)
 
 
@@ -65,6 +70,7 @@ def _shell_csv(
     database_file: str,
     session: Session,
     statement: Select[Any],
+    header: list[str],
     progress: Progress | None,
 ) -> Iterator[bytes]:
     # Values are rendered as SQL literals by SQLAlchemy (quotes doubled); the shell gets the
@@ -87,8 +93,14 @@ def _shell_csv(
         process.stdout.close()
         error = process.stderr.read().decode(errors="replace").strip()
         process.stderr.close()
-        if process.wait() != 0 and error:
-            raise RuntimeError(f"sqlite3 shell export failed: {error}")
+        failed = process.wait() != 0
+    if failed and not header_seen:
+        # E.g. a read-only directory where the shell cannot open the WAL index: nothing was
+        # sent yet, so the slower path can still answer in full.
+        logger.warning("sqlite3 shell export failed, using the cursor path", extra={"error": error})
+        yield from _cursor_csv(session, statement, header, progress)
+    elif failed:
+        raise RuntimeError(f"sqlite3 shell export failed part-way: {error}")
 
 
 def _copy_csv(

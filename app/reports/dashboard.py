@@ -66,7 +66,7 @@ def build_dashboard(session: Session, campaign: Campaign) -> Dashboard:
         base.add_columns(
             func.count(Letter.id),
             func.count(func.distinct(Letter.supporter_id)),
-            func.count(Delivery.sent_at) + func.count(Delivery.delivered_by_hand_on),
+            func.count(func.coalesce(Delivery.sent_at, Delivery.delivered_by_hand_on)),
         )
     ).one()
     goal = (campaign.settings or {}).get("goal")

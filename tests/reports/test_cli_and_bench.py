@@ -61,11 +61,22 @@ def test_sqlite_shell_and_python_paths_write_the_same_rows(
         pytest.skip("the shell path is SQLite's")
     filters = ExportFilters(campaign_id=committed_world.campaign.id)  # type: ignore[arg-type]
     shell = b"".join(deliveries_csv(db, filters, include_personal=True))
-    python = b"".join(deliveries_csv(db, filters, include_personal=True, use_sqlite_shell=False))
+    python = b"".join(deliveries_csv(db, filters, include_personal=True, sqlite_shell=None))
     assert shell != python  # the shell quotes more eagerly ...
     read = lambda data: list(csv.reader(io.StringIO(data.decode())))  # noqa: E731
     assert read(shell) == read(python)  # ... but the values are the same
     assert any(ARMENIAN_NAME in row for row in read(shell))
+
+
+def test_a_failing_sqlite_shell_falls_back_to_the_python_writer(
+    committed_world: World, db: Session, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the shell path is SQLite's")
+    filters = ExportFilters(campaign_id=committed_world.campaign.id)  # type: ignore[arg-type]
+    # `false` exits 1 without a byte of output, as the shell does when it cannot open the file.
+    data = b"".join(deliveries_csv(db, filters, include_personal=False, sqlite_shell="false"))
+    assert len(list(csv.DictReader(io.StringIO(data.decode())))) == committed_world.letters
 
 
 def test_benchmark_runs_small_and_prints_its_result_line(tmp_path: Path) -> None:
