@@ -244,20 +244,3 @@ def remove_stance(
     )
     session.commit()
     return RedirectResponse(f"/admin/campaigns/{campaign.slug}?saved=1#stances", status_code=303)
-
-
-@router.get("/api/admin/officials", summary="Find officials by id, name or office key")
-def find_officials(
-    session: SessionDep, _o: ViewerDep, q: str = "", kind: str | None = None
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": official.id,
-            "name": official.name,
-            "title": official.title,
-            "in_office": official.in_office,
-            "office_key": office.key if office else None,
-            "office_title": office.title if office else None,
-        }
-        for official, office in campaigns.search_officials(session, q[:100], kind=kind)
-    ]

@@ -3,7 +3,16 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from app.admin import accounts, campaigns, desk, signin, templates_editor, test_send, transfer
+from app.admin import (
+    accounts,
+    api,
+    campaigns,
+    desk,
+    signin,
+    templates_editor,
+    test_send,
+    transfer,
+)
 from app.admin.pages import static_file
 
 router = APIRouter()
@@ -11,6 +20,7 @@ router.include_router(signin.router)
 router.include_router(transfer.router)
 router.include_router(campaigns.router)
 router.include_router(templates_editor.router)
+router.include_router(api.router)
 router.include_router(test_send.router)
 router.include_router(desk.router)
 router.include_router(accounts.router)

@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from app.admin import template_service as templates
@@ -202,51 +201,6 @@ def preview_page(
         session, campaign, name, form["subject"], form["body"], form["official_id"]
     )
     return _editor(request, session, campaign, name, form, preview=preview)
-
-
-class PreviewIn(BaseModel):
-    subject: str = Field("", max_length=2000)
-    body: str = Field("", max_length=templates.MAX_SOURCE)
-    official_id: str | None = Field(None, max_length=64)
-
-
-class ProblemOut(BaseModel):
-    part: str
-    line: int | None
-    message: str
-
-
-class PreviewOut(BaseModel):
-    subject: str
-    body: str
-    addressee: str
-    problems: list[ProblemOut]
-
-
-@router.post(
-    "/api/admin/campaigns/{slug}/templates/{name}/preview",
-    dependencies=[CsrfDep],
-    summary="Render a template draft for the live preview (saves nothing)",
-    description="Needs a signed-in organiser and the page's token in the X-CSRF-Token header. "
-    "Problems carry the part (subject or body) and line.",
-)
-def preview_api(
-    session: SessionDep, campaign: CampaignDep, name: NameDep, _o: ViewerDep, draft: PreviewIn
-) -> PreviewOut:
-    result = templates.preview(
-        session,
-        campaign,
-        name,
-        draft.subject.replace("\r\n", "\n"),
-        draft.body.replace("\r\n", "\n"),
-        draft.official_id,
-    )
-    return PreviewOut(
-        subject=result.subject,
-        body=result.body,
-        addressee=result.addressee,
-        problems=[ProblemOut(part=p.part, line=p.line, message=p.message) for p in result.problems],
-    )
 
 
 @router.get("/admin/campaigns/{slug}/templates/{name}/diff", include_in_schema=False)

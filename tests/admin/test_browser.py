@@ -64,9 +64,11 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def local(settings: Settings) -> Settings:
-    if not settings.is_sqlite:
+def local(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    # Decided before any database work, so the PostgreSQL variants skip at no cost.
+    if not database_url.startswith("sqlite"):
         pytest.skip("browser tests run on SQLite only; the route tests cover PostgreSQL")
+    settings: Settings = request.getfixturevalue("settings")
     return settings.model_copy(update={"insecure_cookies": True})
 
 
@@ -98,7 +100,7 @@ def _shot(page: Any, name: str) -> None:
 
 
 def test_an_organiser_signs_in_and_lands_on_the_page_they_asked_for(
-    page: Any, db: Session, site: str
+    local: Settings, page: Any, db: Session, site: str
 ) -> None:
     make_organiser(db, "editor", email="organiser@example.org")
     make_campaign(db, slug="sjr-11", title="Bring them home")
@@ -118,7 +120,7 @@ def test_an_organiser_signs_in_and_lands_on_the_page_they_asked_for(
 
 
 def test_a_syntax_error_is_shown_at_its_line_and_the_fixed_letter_previews(
-    page: Any, db: Session, local: Settings, site: str
+    local: Settings, page: Any, db: Session, site: str
 ) -> None:
     campaign = make_campaign(db, slug="edit")
     office = make_office(db, key="us_house:CA-30", kind="us_house")
@@ -154,7 +156,7 @@ def test_a_syntax_error_is_shown_at_its_line_and_the_fixed_letter_previews(
 
 
 def test_the_line_of_an_error_is_the_line_with_the_mistake(
-    page: Any, db: Session, local: Settings, site: str
+    local: Settings, page: Any, db: Session, site: str
 ) -> None:
     campaign = make_campaign(db, slug="lines")
     make_template(db, campaign, subject_source=SUBJECT, body_source=BODY)
@@ -169,7 +171,7 @@ def test_the_line_of_an_error_is_the_line_with_the_mistake(
 
 
 def test_rolling_back_makes_the_old_text_current_as_a_new_version(
-    page: Any, db: Session, local: Settings, site: str
+    local: Settings, page: Any, db: Session, site: str
 ) -> None:
     campaign = make_campaign(db, slug="roll")
     make_template(db, campaign, subject_source=SUBJECT, body_source=BODY, version=1)
@@ -186,7 +188,7 @@ def test_rolling_back_makes_the_old_text_current_as_a_new_version(
 
 
 def test_retrying_a_failed_delivery_from_the_desk(
-    page: Any, db: Session, local: Settings, site: str
+    local: Settings, page: Any, db: Session, site: str
 ) -> None:
     campaign = make_campaign(db, slug="desk")
     letter = make_letter(db, make_supporter(db, campaign), make_office(db))
@@ -206,7 +208,7 @@ def test_retrying_a_failed_delivery_from_the_desk(
 
 
 def test_marking_a_held_letter_delivered_on_a_date(
-    page: Any, db: Session, local: Settings, site: str
+    local: Settings, page: Any, db: Session, site: str
 ) -> None:
     campaign = make_campaign(db, slug="held")
     letter = make_letter(db, make_supporter(db, campaign), make_office(db))

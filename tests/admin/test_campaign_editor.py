@@ -130,7 +130,9 @@ def test_a_stance_names_an_official_by_id(
     url = f"/admin/campaigns/{campaign.slug}/stances"
     fields = editor.form(official_id=official.id, action="template", template="thanks_coauthor")
     missing = web.post(url, data=fields, headers=editor.headers)
-    assert missing.status_code == 400 and "no template &#39;thanks_coauthor&#39; yet" in missing.text
+    assert (
+        missing.status_code == 400 and "no template &#39;thanks_coauthor&#39; yet" in missing.text
+    )
     make_template(db, campaign, name="thanks_coauthor")
     db.commit()
     found = web.get(f"/admin/campaigns/{campaign.slug}?official_q=dahle", headers=editor.headers)
