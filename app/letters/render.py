@@ -33,8 +33,8 @@ from typing import Any
 from jinja2 import Template, TemplateSyntaxError, meta, nodes
 
 from app.letters.context import CONTEXT_FIELDS, CONTEXT_NAMES, sample_context
+from app.letters.limits import MAX_TEMPLATE_CHARS
 from app.letters.sandbox import (
-    MAX_TEMPLATE_CHARS,
     LetterEnvironment,
     begin_render,
     end_render,

@@ -2,40 +2,48 @@
 
 Templates are written by organisers, who are trusted less than the code: a template must not read
 Python internals, and must not exhaust the machine. Jinja's ``ImmutableSandboxedEnvironment``
-handles the first; it does nothing about the second, so this module adds limits that are checked
-*before* a large value is built:
+handles the first; it does nothing about the second, so this module applies the limits of
+``app/letters/limits.py``, checked *before* a large value is built:
 
 - ``*``, ``**``, ``+`` and ``~`` check the size of their result from the sizes of their operands;
   ``%`` on strings (printf formatting, whose width field allocates) is refused;
 - ``range`` is capped, and every loop iteration and every call spends one step of a per-render
   budget, so nested loops and recursive macros stop early;
 - the filters on offer are a fixed list; those that can grow text check the size first;
+- anything that is not text is sized before it is printed, joined or concatenated (a list of
+  lists can be small to build and enormous as text);
 - rendered text (and every ``{% set %}`` block) is joined only after its length is checked;
 - on strings, lists, dicts and numbers only a short list of harmless methods is reachable, which
   also closes the published ``str.format``/``format_map`` escapes; ``|attr`` is not offered.
 """
 
-import contextvars
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date
 from itertools import islice
 from typing import Any
 
-from jinja2 import StrictUndefined, filters, nodes
+from jinja2 import StrictUndefined, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.runtime import LoopContext
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-MAX_TEMPLATE_CHARS = 50_000
-MAX_TEXT_CHARS = 100_000  # any one string or list built while rendering, and the letter itself
-MAX_RANGE = 1_000
-MAX_STEPS = 10_000  # loop iterations plus calls, per render
-MAX_INT_BITS = 4_096
+from app.letters import limits
+from app.letters.limits import (
+    GUARDED_FILTERS,
+    MAX_TEXT_CHARS,
+    TEXT_FILTERS,
+    begin_render,
+    check_binop,
+    check_text,
+    end_render,
+    safe_range,
+    spend,
+    text_input,
+    text_size,
+)
 
-
-class RunawayTemplateError(SecurityError):
-    """The template tried to build something larger, or run longer, than a letter ever needs."""
+__all__ = ["LetterEnvironment", "Record", "begin_render", "end_render", "long_date", "pick"]
 
 
 class Record:
@@ -54,73 +62,6 @@ class Record:
         return f"<{self.label}>"
 
 
-class _RenderState:
-    __slots__ = ("picks", "pool", "seed", "steps")
-
-    def __init__(self, seed: bytes) -> None:
-        self.steps = 0
-        self.picks = 0
-        self.seed = seed
-        self.pool = b""
-
-
-_state: contextvars.ContextVar[_RenderState] = contextvars.ContextVar("letter_render_state")
-
-
-def begin_render(seed: bytes) -> contextvars.Token[_RenderState]:
-    return _state.set(_RenderState(seed))
-
-
-def end_render(token: contextvars.Token[_RenderState]) -> None:
-    _state.reset(token)
-
-
-def _spend(n: int = 1) -> None:
-    state = _state.get()
-    state.steps += n
-    if state.steps > MAX_STEPS:
-        raise RunawayTemplateError(f"the template ran more than {MAX_STEPS} loop steps or calls")
-
-
-def _check_text(size: int, what: str) -> None:
-    if size > MAX_TEXT_CHARS:
-        raise RunawayTemplateError(f"{what} would be {size} long; the limit is {MAX_TEXT_CHARS}")
-
-
-def _sized(value: Any) -> int | None:
-    return len(value) if isinstance(value, str | list | tuple) else None
-
-
-def _check_binop(op: str, left: Any, right: Any) -> None:
-    if op == "*":
-        for seq, count in ((left, right), (right, left)):
-            size = _sized(seq)
-            if size is not None and isinstance(count, int):
-                _check_text(size * max(count, 0), "a repeated value")
-        both_ints = isinstance(left, int) and isinstance(right, int)
-        if both_ints and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-            raise RunawayTemplateError("a multiplication result is too large")
-    elif op == "**":
-        if isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
-            if right > MAX_INT_BITS or left.bit_length() * right > MAX_INT_BITS:
-                raise RunawayTemplateError("a power is too large")
-        elif isinstance(right, int | float) and abs(right) > MAX_INT_BITS:
-            raise RunawayTemplateError("a power is too large")
-    elif op == "+":
-        a, b = _sized(left), _sized(right)
-        if a is not None and b is not None:
-            _check_text(a + b, "a concatenation")
-    elif op == "%" and isinstance(left, str):
-        raise SecurityError("'%' formatting of text is not available in letters; use ~ and filters")
-
-
-def safe_range(*args: int) -> range:
-    rng = range(*args)
-    if len(rng) > MAX_RANGE:
-        raise RunawayTemplateError(f"range() of {len(rng)} items; the limit is {MAX_RANGE}")
-    return rng
-
-
 def pick(*options: Any) -> Any:
     """One of the options, chosen by the render's variant seed: same supporter and office, same
     choice; a different supporter or office, likely another. Stable across processes."""
@@ -128,7 +69,7 @@ def pick(*options: Any) -> Any:
         options = tuple(options[0])
     if not options:
         raise ValueError("pick() needs at least one option")
-    state = _state.get()
+    state = limits.state.get()
     # One 64-byte BLAKE2b digest serves sixteen picks; the next sixteen hash the seed again.
     index = state.picks % 16
     if index == 0:
@@ -137,67 +78,6 @@ def pick(*options: Any) -> Any:
     state.picks += 1
     value = int.from_bytes(state.pool[index * 4 : index * 4 + 4], "big")
     return options[value % len(options)]
-
-
-def _budgeted(iterable: Iterable[Any]) -> Iterator[Any]:
-    for item in iterable:
-        _spend()
-        yield item
-
-
-def _bounded_list(value: Iterable[Any]) -> list[Any]:
-    items: list[Any] = []
-    for item in value:
-        items.append(item)
-        _check_text(len(items), "a list")
-    return items
-
-
-def _join(
-    eval_ctx: Any, value: Iterable[Any], d: str = "", attribute: str | int | None = None
-) -> str:
-    items = _bounded_list(value)
-    size = len(d) * max(len(items) - 1, 0) + sum(len(str(item)) for item in items)
-    _check_text(size, "a joined text")
-    return filters.sync_do_join(eval_ctx, items, d, attribute)
-
-
-def _replace(eval_ctx: Any, s: str, old: str, new: str, count: int | None = None) -> str:
-    text, old, new = str(s), str(old), str(new)
-    hits = text.count(old) if old else len(text) + 1
-    if count is not None and count >= 0:
-        hits = min(hits, count)
-    _check_text(len(text) + hits * (len(new) - len(old)), "a replaced text")
-    return filters.do_replace(eval_ctx, s, old, new, count)
-
-
-def _center(value: str, width: int = 80) -> str:
-    _check_text(int(width), "a centred text")
-    return filters.do_center(value, width)
-
-
-def _indent(s: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
-    pad = len(width) if isinstance(width, str) else int(width)
-    _check_text(len(s) + pad * (str(s).count("\n") + 1), "an indented text")
-    return filters.do_indent(s, width, first, blank)
-
-
-def _wordwrap(env: Any, s: str, width: int = 79, *args: Any, **kwargs: Any) -> str:
-    wrap = kwargs.get("wrapstring") or (args[1] if len(args) > 1 else None) or "\n"
-    lines = len(s) // max(int(width), 1) + 1
-    _check_text(len(s) + len(str(wrap)) * lines, "a wrapped text")
-    return filters.do_wordwrap(env, s, width, *args, **kwargs)
-
-
-def _batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> Iterator[list[Any]]:
-    _check_text(int(linecount), "a batch")
-    return filters.do_batch(value, linecount, fill_with)
-
-
-def _slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> Iterator[list[Any]]:
-    if int(slices) > MAX_RANGE:
-        raise RunawayTemplateError(f"slice() into {slices} parts; the limit is {MAX_RANGE}")
-    return filters.sync_do_slice(value, slices, fill_with)
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -245,6 +125,13 @@ _SAFE_BY_TYPE = {
 }  # fmt: skip
 
 
+def _finalize(value: Any) -> Any:
+    if type(value) is str:
+        return value
+    check_text(text_size(value), "a printed value")
+    return value
+
+
 class _LetterCodeGenerator(CodeGenerator):
     @optimizeconst
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
@@ -275,20 +162,13 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
         )
         self.concat = self._bounded_concat  # type: ignore[method-assign]
         kept = _PLAIN_FILTERS + (_HTML_FILTERS if html else [])
-        offered: dict[str, Callable[..., Any]] = {name: self.filters[name] for name in kept}
-        offered.update(
-            join=filters.pass_eval_context(_join),
-            replace=filters.pass_eval_context(_replace),
-            center=_center,
-            indent=_indent,
-            wordwrap=filters.pass_environment(_wordwrap),
-            batch=_batch,
-            slice=_slice,
-            list=_bounded_list,
-            long_date=long_date,
-            _budgeted=_budgeted,
-        )
-        self.filters = offered
+        offered: dict[str, Callable[..., Any]] = {
+            name: text_input(self.filters[name]) if name in TEXT_FILTERS else self.filters[name]
+            for name in kept
+        }
+        self.filters = offered | GUARDED_FILTERS | {"long_date": long_date}
+        # Everything printed with {{ }} passes here first: a list or dict is sized before str().
+        self.finalize = _finalize
         self.globals = {
             "range": safe_range,
             "dict": dict,
@@ -314,25 +194,23 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
         while chunk := list(islice(parts, 64)):
             size += sum(map(len, chunk))
             if size > MAX_TEXT_CHARS:
-                _check_text(size, "the rendered text")
+                check_text(size, "the rendered text")
             pieces += chunk
         return "".join(pieces)
 
     @staticmethod
     def checked_concat(join: Callable[[Iterable[Any]], str], parts: tuple[Any, ...]) -> str:
-        try:
-            size = sum(map(len, parts))
-        except TypeError:  # numbers and other objects: their text is short
-            size = sum(len(p) if isinstance(p, str) else 32 for p in parts)
-        _check_text(size, "a ~ concatenation")
+        # Parts that are not text are sized as str() would print them (len() of a list is not).
+        size = sum(len(p) if type(p) is str else text_size(p) for p in parts)
+        check_text(size, "a ~ concatenation")
         return join(parts)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        _check_binop(operator, left, right)
+        check_binop(operator, left, right)
         return self.binop_table[operator](left, right)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        _spend()
+        spend()
         if __obj is pick or __obj is safe_range:
             # Our own plain functions: skip Jinja's introspection (which also drops these).
             kwargs.pop("_loop_vars", None)

@@ -4,6 +4,11 @@ import pytest
 
 from app.letters.render import LetterTemplateError, check_template_source, render_template_source
 
+NESTED = (
+    "{% set L = range(1000)|list %}{% set B = L * 100 %}"
+    "{% set M = [B, B, B, B, B, B, B, B, B, B] %}{% set N = [M, M, M, M, M, M, M, M, M, M] %}"
+)
+
 
 def render(source: str) -> str:
     return render_template_source(source, {"x": "text"}, name="t.body.txt")
@@ -45,6 +50,14 @@ def render(source: str) -> str:
         ("{{ ('a\n' * 9999)|indent(1000) }}", "indented text"),
         ("{{ ('x' * 90000)|join('y' * 90000) }}", "joined text"),
         ("{{ [1]|batch(10**9, 0)|list }}", "a batch would be 1000000000"),
+        # Nested values: small to build (shared references), enormous once printed.
+        (NESTED + "{{ N }}", "a printed value would be"),
+        (NESTED + "{{ N ~ '' }}", "a ~ concatenation would be"),
+        (NESTED + "{{ N|string }}", "a filter's input would be"),
+        (NESTED + "{{ N|join(',') }}", "a joined text would be"),
+        (NESTED + "{{ N|sum(start=[])|length }}", "a sum would be"),
+        (NESTED + "{{ {'k': N}.items() }}", "a printed value would be"),
+        (NESTED + "{% set ns = namespace(n=N) %}{{ ns }}", "a printed value would be"),
         ("{{ [1]|slice(10**9)|list }}", "slice() into 1000000000 parts"),
     ],
 )
