@@ -157,3 +157,34 @@ def test_a_form_without_this_sessions_token_is_refused(
     )
     assert answer.status_code == 403
     assert db.exec(select(Campaign)).all() == []
+
+
+def test_saving_a_campaign_loaded_from_files_unchanged_keeps_everything(
+    web: TestClient, db: Session, as_role: dict[str, Signed]
+) -> None:
+    from app.admin.campaign_forms import form_from_campaign
+    from app.admin.campaign_service import snapshot
+    from app.config import PROJECT_ROOT
+    from app.letters.loader import load_campaign_directory
+
+    load_campaign_directory(db, PROJECT_ROOT / "letter_templates" / "sjr-11")
+    db.commit()
+    campaign = db.exec(select(Campaign).where(Campaign.slug == "sjr-11")).one()
+    before = snapshot(campaign)
+    form = form_from_campaign(campaign)
+    fields: dict[str, object] = {
+        k: v for k, v in form.items() if isinstance(v, str) and k != "slug"
+    }
+    fields["office_kinds"] = form["office_kinds"]
+    for n, demand in enumerate(form["demands"]):
+        for part in ("label", "text", "source"):
+            fields[f"demand_{part}_{n}"] = demand[part]
+    editor = as_role["editor"]
+    answer = web.post(
+        "/admin/campaigns/sjr-11",
+        data={"csrf_token": editor.csrf, **fields},
+        headers=editor.headers,
+    )
+    assert answer.status_code == 303, answer.text
+    db.refresh(campaign)
+    assert snapshot(campaign) == before
