@@ -142,8 +142,12 @@ async def verify_csrf(
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             token = (await request.form()).get(CSRF_FIELD)  # type: ignore[assignment]
-    secret = app_settings(request).resolved_secret_key()
-    if not verify_csrf_token(secret, token, CSRF_PURPOSE, _row.token_hash):
+    settings = app_settings(request)
+    # Bound to the session, a token is worthless once the session ends; so it may live as long
+    # as the session can, and a page left open all afternoon can still be saved.
+    max_age = settings.organiser_absolute_timeout_hours * 3600
+    secret = settings.resolved_secret_key()
+    if not verify_csrf_token(secret, token, CSRF_PURPOSE, _row.token_hash, max_age_s=max_age):
         raise HTTPException(
             403, "This form has expired or did not come from this site. Reload the page and retry."
         )
