@@ -8,6 +8,7 @@ current version of each template, so it can be committed to a repository as it i
 import io
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -124,17 +125,14 @@ def _unpack(data: bytes, into: Path) -> Path:
     if len(members) > MAX_FILES or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
         raise CampaignImportError([("upload", None, "The zip holds too many or too large files.")])
     homes = []
-    for member in members:
-        path = PurePosixPath(member.filename)
-        if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
-            raise CampaignImportError([(member.filename, None, "Unexpected path in the zip.")])
-        if path.name.startswith(".") or path.parts[0] == "__MACOSX":
-            continue
-        target = into.joinpath(*path.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(archive.read(member))
-        if path.name == "campaign.yaml":
-            homes.append(target.parent)
+    try:
+        for member in members:
+            if _extract(archive, member, into):
+                homes.append(into.joinpath(*PurePosixPath(member.filename).parts).parent)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError) as error:
+        # Corrupt, encrypted or oddly compressed members.
+        message = f"The zip could not be read ({type(error).__name__})."
+        raise CampaignImportError([("upload", None, message)]) from None
     if len(homes) != 1:
         raise CampaignImportError(
             [
@@ -148,6 +146,19 @@ def _unpack(data: bytes, into: Path) -> Path:
     return homes[0]
 
 
+def _extract(archive: zipfile.ZipFile, member: zipfile.ZipInfo, into: Path) -> bool:
+    """Writes one plain file with a safe name; True when it is a campaign.yaml."""
+    path = PurePosixPath(member.filename)
+    if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
+        raise CampaignImportError([(member.filename, None, "Unexpected path in the zip.")])
+    if path.name.startswith(".") or path.parts[0] == "__MACOSX":
+        return False
+    target = into.joinpath(*path.parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(archive.read(member))
+    return path.name == "campaign.yaml"
+
+
 def import_zip(session: Session, data: bytes, author: str) -> LoadReport:
     """Loads the campaign in the zip (create or update; a changed template becomes a new
     version). Nothing is written when any file has a problem."""
@@ -155,6 +166,10 @@ def import_zip(session: Session, data: bytes, author: str) -> LoadReport:
         home = _unpack(data, Path(directory))
         try:
             return load_campaign_directory(session, home, author=author)
+        except UnicodeDecodeError:
+            raise CampaignImportError(
+                [("upload", None, "Every file must be UTF-8 text.")]
+            ) from None
         except CampaignFileError as error:
             prefix = str(Path(directory)) + "/"
             raise CampaignImportError(

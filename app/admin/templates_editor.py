@@ -39,7 +39,7 @@ def _preview_officials(session: Session, campaign: Campaign, name: str) -> list[
             if s.get("template") == name
         ]
         statement = statement.where(col(Official.id).in_(ids))
-    return list(session.exec(statement.order_by(Official.name).limit(300)).all())
+    return list(session.exec(statement.order_by(Official.name).limit(1000)).all())
 
 
 def _editor(

@@ -88,3 +88,21 @@ def test_a_file_that_is_not_a_zip_is_refused_politely(
         headers=editor.headers,
     )
     assert answer.status_code == 400 and "Unexpected path" in answer.text
+
+
+def test_binary_or_empty_campaign_files_are_refused_politely(
+    web: TestClient, as_role: dict[str, Signed]
+) -> None:
+    editor = as_role["editor"]
+    binary = io.BytesIO()
+    with zipfile.ZipFile(binary, "w") as archive:
+        archive.writestr("x/campaign.yaml", b"\xff\xfe\x00binary")
+    for data in (binary.getvalue(), _zip({"x/campaign.yaml": ""})):
+        answer = web.post(
+            "/admin/campaigns-import",
+            data={"csrf_token": editor.csrf},
+            files={"archive": ("x.zip", data, "application/zip")},
+            headers=editor.headers,
+        )
+        assert answer.status_code == 400, answer.text
+        assert 'id="import-problems"' in answer.text
