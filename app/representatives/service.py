@@ -39,7 +39,7 @@ __all__ = [
 DISTRICT_KINDS = ("us_house", "us_senate", "state_upper", "state_lower")
 KIND_ORDER = {kind: n for n, kind in enumerate((*DISTRICT_KINDS, "executive", "custom"))}
 MAX_ADDRESS_LENGTH = 300
-ZIP_PATTERN = re.compile(r"(\d{5})(?:-\d{4})?")
+ZIP_PATTERN = re.compile(r"([0-9]{5})(?:-[0-9]{4})?")
 
 
 @dataclass

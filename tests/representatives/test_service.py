@@ -131,6 +131,7 @@ def test_a_delegate_has_no_senators_and_that_is_no_gap(
         ({"address": "1 Main St " + "x" * 400}, "invalid_address"),
         ({"zip_code": "9000"}, "invalid_zip"),
         ({"zip_code": "ABCDE"}, "invalid_zip"),
+        ({"zip_code": "\uff19\uff10\uff10\uff10\uff11"}, "invalid_zip"),
         ({"zip_code": "99999"}, "address_not_found"),
         ({"address": "1 Nomatch Rd, Nowhere, CA"}, "address_not_found"),
     ],
