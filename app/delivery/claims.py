@@ -191,41 +191,43 @@ def _lock_buckets(
 
 
 def record(session: Session, worker_id: str, results: Iterable[Result], now: datetime) -> None:
-    """Write finished attempts in one statement; results for lost claims are ignored."""
+    """Write finished attempts in one round trip; results for lost claims are ignored.
+
+    Plain driver ``executemany``: SQLAlchemy's per-row parameter processing cost more than the
+    database's own work here, and this runs for every letter sent.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    p = "?" if dialect.paramstyle == "qmark" else "%s"
+    processor = T.c.next_attempt_at.type.bind_processor(dialect)
+
+    def when(value: datetime | None) -> Any:
+        return processor(value) if processor and value is not None else value
+
+    stamp = when(now)
     rows = [
-        {
-            "b_id": r.job.id,
-            "b_attempts": r.job.attempts,
-            "b_status": r.status,
-            "b_next": r.next_attempt_at,
-            "b_error": r.last_error,
-            "b_downstream": r.downstream_id,
-            "b_sent": r.sent_at,
-        }
+        (
+            str(r.status),
+            when(r.next_attempt_at),
+            r.last_error,
+            r.downstream_id,
+            when(r.sent_at),
+            stamp,
+            r.job.id,
+            worker_id,
+            r.job.attempts,
+        )
         for r in results
     ]
     if not rows:
         return
-    statement = (
-        update(T)
-        .where(
-            T.c.id == bindparam("b_id"),
-            T.c.claimed_by == worker_id,
-            T.c.attempts == bindparam("b_attempts"),
-            T.c.status == DeliveryStatus.sending.value,
-        )
-        .values(
-            status=bindparam("b_status"),
-            next_attempt_at=bindparam("b_next"),
-            last_error=bindparam("b_error"),
-            downstream_id=bindparam("b_downstream"),
-            sent_at=bindparam("b_sent"),
-            lease_expires_at=None,
-            claimed_by=None,
-            updated_at=now,
-        )
+    connection.exec_driver_sql(
+        f"UPDATE {T.name} SET status = {p}, next_attempt_at = {p}, last_error = {p}, "
+        f"downstream_id = {p}, sent_at = {p}, lease_expires_at = NULL, claimed_by = NULL, "
+        f"updated_at = {p} WHERE id = {p} AND claimed_by = {p} AND attempts = {p} "
+        "AND status = 'sending'",
+        rows,
     )
-    session.execute(statement, rows)
 
 
 def release(

@@ -31,8 +31,8 @@ def test_one_office_gets_no_more_than_its_pace_while_others_are_not_held_up(
     for office_key in {d.office_key for d in deliveries}:
         times = sorted(by_key[d.idempotency_key] for d in deliveries if d.office_key == office_key)
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        # Slots are 0.2 s apart when claimed; allow for the network jitter on arrival.
-        assert min(gaps) > 0.12, gaps
+        # Slots are 0.2 s apart when claimed; arrival adds jitter (unpaced gaps are ~0.01 s).
+        assert min(gaps) > 0.2 / 3, gaps
         assert times[-1] - times[0] >= 0.2 * (len(times) - 1) * 0.85
     # Both offices were served side by side, not one after the other.
     firsts = [
