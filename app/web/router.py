@@ -20,7 +20,8 @@ from app.submissions.schemas import PREFIXES
 from app.submissions.service import get_submission
 from app.web import campaign_view as view
 from app.web import i18n, pages
-from app.web.flow import PageContext, SubmitFailure, preview, send
+from app.web.context import PageContext
+from app.web.flow import SubmitFailure, preview, send
 from app.web.forms import HONEYPOT, MESSAGES, SupporterForm
 
 router = APIRouter(include_in_schema=False)

@@ -158,3 +158,16 @@ def test_thanks_page_refreshes_itself_without_javascript_until_letters_settle(
     assert "Reload to see the latest" in page.text
     assert page.text.count(">Sending<") == 6
     assert page.headers["cache-control"] == "no-store"
+
+
+def test_someone_else_typing_a_used_email_is_not_shown_the_earlier_letters(
+    web: TestClient,
+) -> None:
+    first = send(web, review(web).text)
+    assert first.status_code == 303
+    other = send(web, review(web, first_name="Mallory", street="1 Civic Center Dr").text)
+    assert other.status_code == 200
+    assert "You have already written to these offices" in other.text
+    assert first.headers["location"].rsplit("/", 1)[-1] not in other.text
+    again = send(web, review(web).text)  # the same person, coming back
+    assert again.headers["location"] == first.headers["location"]
