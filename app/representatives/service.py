@@ -78,8 +78,10 @@ async def find_representatives(
 
     ``office_kinds`` None means every district-based kind. ``extra_office_keys`` adds executive
     and custom offices: one with a state applies only to supporters in that state. ``states``
-    (a campaign's targeting) turns supporters elsewhere away with ``outside_targets``. Only the
-    geocoder cache is written, never committed: the caller commits its unit of work.
+    (a campaign's targeting) turns supporters elsewhere away with ``outside_targets``.
+    ``provider`` replaces the Census Geocoder (``offloop.OnLoop`` wraps it for worker threads).
+    Only the geocoder cache is written, never committed: the caller commits its unit of work.
+    The database calls are synchronous; routes run this in a worker thread (see ``offloop``).
     """
     located = await locate(
         session, client, settings, address=address, zip_code=zip_code, provider=provider
