@@ -1,0 +1,66 @@
+"""Whatever is typed, the workspace answers with a page or a 4xx, never a 500."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session
+
+from tests.factories import make_campaign
+from tests.organisers.accounts import Signed
+
+TEMPLATE_BITS = st.sampled_from(
+    ["{{", "}}", "{%", "%}", "{#", "#}", "if", "for", "endfor", "endif", "supporter.city",
+     "official.salutation", "demands", "|upper", "|long_date", "pick(", ")", "'", "\n", " ",
+     "x" * 40, "__class__", "range(999999)", "*", "~", "loop.index", "today"]
+)  # fmt: skip
+DRAFT = st.lists(st.one_of(TEMPLATE_BITS, st.text(max_size=8)), max_size=25).map("".join)
+FIELDS = ["title", "slug", "goal", "resolution_code", "resolution_date", "resolution_url",
+          "states", "executive", "custom_targets", "starts_on", "ends_on", "demand_label_0",
+          "demand_text_0", "demand_position_0", "office_kinds"]  # fmt: skip
+
+
+def test_any_draft_previews_or_reports_its_problems(
+    web: TestClient, db: Session, as_role: dict[str, Signed]
+) -> None:
+    make_campaign(db, slug="fuzz")
+    db.commit()
+    viewer = as_role["viewer"]
+    headers = viewer.headers | {"X-CSRF-Token": viewer.csrf}
+
+    @settings(
+        max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(subject=DRAFT, body=DRAFT)
+    def check(subject: str, body: str) -> None:
+        answer = web.post(
+            "/api/admin/campaigns/fuzz/templates/us_house/preview",
+            json={"subject": subject, "body": body},
+            headers=headers,
+        )
+        assert answer.status_code == 200
+        result = answer.json()
+        assert result["problems"] or result["body"] is not None
+
+    check()
+
+
+def test_any_campaign_form_is_saved_or_shown_again_with_reasons(
+    web: TestClient, db: Session, as_role: dict[str, Signed]
+) -> None:
+    editor = as_role["editor"]
+
+    @settings(
+        max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(values=st.dictionaries(st.sampled_from(FIELDS), st.text(max_size=30), max_size=10))
+    def check(values: dict[str, Any]) -> None:
+        answer = web.post(
+            "/admin/campaigns/new", data=editor.form(**values), headers=editor.headers
+        )
+        assert answer.status_code in {303, 400}, answer.text
+        if answer.status_code == 400:
+            assert "Please correct the fields marked below." in answer.text
+
+    check()
