@@ -144,6 +144,21 @@ def test_armenian_interface_renders_in_armenian(chromium: Any, site: str) -> Non
     )
     assert widths[0] > 0 and widths[0] != widths[1]
     screenshot(page, "6-campaign-armenian-phone")
+    page.get_by_label("Անուն", exact=True).fill("Անահիտ")
+    page.get_by_label("Ազգանուն", exact=True).fill("Պետրոսյան")
+    page.get_by_label("Էլ. փոստ", exact=True).fill("anahit.hy@example.org")
+    page.get_by_label("Փողոց և տան համար").fill("100 N Brand Blvd")
+    page.get_by_label("Քաղաք").fill("Glendale")
+    page.get_by_label("Նահանգ", exact=True).select_option("CA")
+    page.get_by_label("ZIP կոդ (փոստային ինդեքս)").fill("91203")
+    page.get_by_role("button", name="Շարունակել՝ տեսնել իմ նամակները").click()  # noqa: RUF001
+    page.wait_for_url(re.compile(r"/review$"))
+    assert page.get_by_role("heading", name="Ստուգեք ձեր նամակները").is_visible()
+    # The interface is Armenian; the letters stay in the campaign's language (English).
+    assert page.locator(".letter-body").first.get_attribute("lang") == "en"
+    assert "Sincerely," in page.locator(".letter-body").first.inner_text()
+    screenshot(page, "6-review-armenian-phone")
+    page.goto(f"{site}/c/{SLUG}")
     page.get_by_role("link", name="English").click()
     assert page.get_by_role("heading", name="Write to your representatives").is_visible()
     context.close()
