@@ -47,7 +47,8 @@ class Delivery(SQLModel, table=True):
     # Deterministic per letter, so every retry presents the same key downstream.
     idempotency_key: str = Field(max_length=64, unique=True)
     attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+    # Claims use the partial ix_delivery_due index; a full index would only slow every update.
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     lease_expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     claimed_by: str | None = Field(default=None, max_length=100)
     last_error: str | None = None
