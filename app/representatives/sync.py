@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
-from app.representatives import parsers
+from app.representatives import parsers, people
 from app.representatives.cache import purge_expired
 from app.representatives.models import Office, Official, ZipDistrict
 from app.representatives.parsers import OfficeRecord, OfficialRecord, SourceError
@@ -88,7 +88,7 @@ def parse_sources(
     total = len(files.people)
     people_states: set[str] = set()
     for n, (name, content) in enumerate(files.people, 1):
-        office, official = parsers.parse_person(name, content, today)
+        office, official = people.parse_person(name, content, today)
         # Someone with no state-level role at all (a member of Congress kept in Open States'
         # data/us/) is not ours to track here: congress-legislators covers Congress.
         if official.state:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.representatives import parsers, sources
+from app.representatives import parsers, people, sources
 from app.representatives.parsers import SourceError
 from tests.representatives.conftest import FIXTURES, TODAY
 
@@ -16,7 +16,7 @@ PEOPLE = FIXTURES / "people" / "data" / "ca"
 
 def _person(name: str) -> tuple[parsers.OfficeRecord | None, parsers.OfficialRecord]:
     path = next((PEOPLE / "legislature").glob(f"{name}-*.yml"))
-    return parsers.parse_person(path.name, path.read_bytes(), TODAY)
+    return people.parse_person(path.name, path.read_bytes(), TODAY)
 
 
 def test_a_past_role_in_another_district_does_not_count() -> None:
@@ -93,7 +93,7 @@ def test_malformed_files_are_refused_with_the_file_and_the_place(
 
 def test_a_person_file_without_an_ocd_id_is_refused() -> None:
     with pytest.raises(SourceError, match="ocd-person"):
-        parsers.parse_person("x.yml", b"id: 12\nname: X\nroles: []\n", TODAY)
+        people.parse_person("x.yml", b"id: 12\nname: X\nroles: []\n", TODAY)
 
 
 def test_a_directory_is_searched_recursively_for_the_files_it_recognises() -> None:
