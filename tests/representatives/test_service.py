@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from app.campaigns.models import Campaign
 from app.config import Settings
 from app.db import utcnow
 from app.representatives import service
@@ -213,3 +214,20 @@ def test_two_lookups_of_one_address_at_once_both_succeed(committed_engine: Engin
     assert errors == []
     with Session(committed_engine) as session:
         assert len(session.exec(select(DistrictLookupCache)).all()) == 1
+
+
+def test_campaign_targets_may_be_keys_or_whole_entries() -> None:
+    campaign = Campaign(
+        slug="x",
+        title="x",
+        targeting={
+            "executive": [
+                {"key": "executive:US:president", "title": "President"},
+                "executive:CA:governor",
+            ],
+            "custom_targets": ["custom:envoy", {"name": "no key"}],
+        },
+    )
+    kinds, extra = service.offices_for_campaign(campaign)
+    assert kinds == ["us_house", "us_senate", "state_upper", "state_lower"]
+    assert extra == ["executive:US:president", "executive:CA:governor", "custom:envoy"]
