@@ -36,6 +36,8 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["number"] = lambda value: format_decimal(value, locale=locale)
     env.filters["paragraphs"] = _paragraphs
+    env.filters["names"] = _names
+    env.filters["web_url"] = _web_url
     env.globals["locale"] = locale
     env.globals["language_names"] = i18n.LANGUAGE_NAMES
     env.globals["static_version"] = _static_version()
@@ -44,6 +46,19 @@ def environment(locale: str) -> Environment:
 
 def _paragraphs(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
+
+
+def _names(value: Any) -> str:
+    """Campaign files are hand-written: a list of names, or one name as a plain string."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value or "")
+
+
+def _web_url(value: Any) -> str:
+    """Only http(s) links reach a supporter, whatever a campaign file says."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""
 
 
 @lru_cache

@@ -171,3 +171,24 @@ def test_someone_else_typing_a_used_email_is_not_shown_the_earlier_letters(
     assert first.headers["location"].rsplit("/", 1)[-1] not in other.text
     again = send(web, review(web).text)  # the same person, coming back
     assert again.headers["location"] == first.headers["location"]
+
+
+def test_campaign_with_untidy_settings_still_renders_safely(
+    web: TestClient, seeded: Engine
+) -> None:
+    with Session(seeded) as session:
+        campaign = session.exec(select(Campaign)).one()
+        campaign.settings = {"goal": "lots"}
+        campaign.resolution = campaign.resolution | {
+            "authors": "Senator Archuleta",
+            "url": "javascript:alert(1)",
+        }
+        campaign.demands = [{"text": "Only a text"}]
+        session.add(campaign)
+        session.commit()
+    page = web.get(f"/c/{SLUG}")
+    assert page.status_code == 200
+    assert "Senator Archuleta" in page.text and "S, e, n" not in page.text
+    assert "javascript:" not in page.text
+    assert "Our goal" not in page.text
+    assert "Only a text" in page.text
