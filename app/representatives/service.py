@@ -240,10 +240,13 @@ def offices_for_campaign(campaign: Any) -> tuple[list[str], list[str]]:
     all_kinds = listed is None
     kinds = list(DISTRICT_KINDS) if all_kinds else [str(k) for k in listed]
     extra: list[str] = []
-    if all_kinds or "executive" in kinds:
-        extra += [str(key) for key in targeting.get("executive", [])]
-    if all_kinds or "custom" in kinds:
-        extra += [str(t["key"]) for t in targeting.get("custom_targets", []) if isinstance(t, dict)]
+    for kind, section in (("executive", "executive"), ("custom", "custom_targets")):
+        if all_kinds or kind in kinds:
+            # Keys, or whole target entries as campaign.yaml writes them.
+            for target in targeting.get(section) or []:
+                key = target.get("key") if isinstance(target, dict) else target
+                if isinstance(key, str) and key:
+                    extra.append(key)
     return [k for k in kinds if k in DISTRICT_KINDS], extra
 
 
