@@ -126,6 +126,15 @@ async def send_letters(slug: str, request: Request, session: SessionDep) -> Resp
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
 
 
+@router.get("/c/{slug}/review")
+@router.get("/c/{slug}/send")
+@router.get("/c/{slug}/edit")
+def back_to_form(slug: str, request: Request) -> Response:
+    """A reload or a bookmark of a step that only answers forms: start again at the campaign."""
+    keep = {k: v for k, v in request.query_params.items() if k in ("embed", "lang")}
+    return RedirectResponse(f"/c/{quote(slug)}" + (f"?{urlencode(keep)}" if keep else ""), 303)
+
+
 @router.get("/c/{slug}/thanks/{token}")
 def thanks(slug: str, token: str, request: Request, session: SessionDep) -> Response:
     ctx = PageContext.build(request, session, slug)

@@ -192,3 +192,9 @@ def test_campaign_with_untidy_settings_still_renders_safely(
     assert "javascript:" not in page.text
     assert "Our goal" not in page.text
     assert "Only a text" in page.text
+
+
+def test_reloading_a_step_by_address_starts_again_at_the_campaign(web: TestClient) -> None:
+    answer = web.get(f"/c/{SLUG}/review?embed=1&lang=hy")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/c/{SLUG}?embed=1&lang=hy"
