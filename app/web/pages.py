@@ -83,6 +83,8 @@ def security_headers(settings: Settings, *, embed: bool, private: bool) -> dict[
         ),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer" if private else "strict-origin-when-cross-origin",
+        # The interface language comes from these; a shared cache must not mix languages.
+        "Vary": "Accept-Language, Cookie",
     }
     if not embed:
         headers["X-Frame-Options"] = "DENY"

@@ -26,6 +26,7 @@ def test_accept_language_hy_gives_the_armenian_interface(web: TestClient) -> Non
 def test_browser_preferring_english_gets_english(web: TestClient) -> None:
     page = web.get(f"/c/{SLUG}", headers={"Accept-Language": "en-US,en;q=0.9,hy;q=0.8"})
     assert '<html lang="en">' in page.text
+    assert page.headers["vary"] == "Accept-Language, Cookie"
 
 
 def test_language_switch_is_remembered_in_a_cookie(web: TestClient) -> None:
