@@ -227,6 +227,8 @@ def read_campaign_file(path: Path, label: str) -> CampaignFile:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except FileNotFoundError:
         raise CampaignFileError([(label, None, "file not found")]) from None
+    except UnicodeDecodeError:
+        raise CampaignFileError([(label, None, "not UTF-8 text")]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None

@@ -81,7 +81,11 @@ def read_campaign_directory(path: Path) -> CampaignDirectory:
                 )
             )
             continue
-        source = file.read_text(encoding="utf-8").replace("\r\n", "\n")
+        try:
+            source = file.read_text(encoding="utf-8").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            problems.append((str(file), None, "not UTF-8 text"))
+            continue
         try:
             check_template_source(source, name=file.name)
         except LetterTemplateError as error:

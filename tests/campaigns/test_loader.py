@@ -152,3 +152,17 @@ def test_a_stance_must_name_an_existing_template(session: Session, campaign_dir:
     with pytest.raises(CampaignFileError) as refused:
         load_campaign_directory(session, campaign_dir)
     assert "stance names template 'thanks'" in str(refused.value)
+
+
+def test_files_that_are_not_text_are_refused(session: Session, campaign_dir: Path) -> None:
+    (campaign_dir / "us_house.body.txt").write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(CampaignFileError) as refused:
+        load_campaign_directory(session, campaign_dir)
+    assert f"{campaign_dir / 'us_house.body.txt'}: not UTF-8 text" in str(refused.value)
+    (campaign_dir / "campaign.yaml").write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(CampaignFileError, match=r"campaign\.yaml: not UTF-8 text"):
+        load_campaign_directory(session, campaign_dir)
+    (campaign_dir / "campaign.yaml").write_text("")
+    with pytest.raises(CampaignFileError, match=r"campaign\.yaml:1: expected a mapping"):
+        load_campaign_directory(session, campaign_dir)
+    assert service.list_campaigns(session) == []
