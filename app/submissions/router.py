@@ -1,8 +1,8 @@
 """The supporter submissions API: submit, preview, and follow one's letters by token.
 
 Every error of these routes has one shape, ``{"error": {"code", "message", "fields": [{"field",
-"reason"}]}}`` (``ErrorOut``), including request-validation errors, which FastAPI would otherwise
-answer in its own shape.
+"reason"}]}}`` (``SubmissionErrorOut``), request-validation errors included, which FastAPI
+would otherwise answer in its own shape.
 """
 
 from collections.abc import Awaitable, Callable
@@ -13,14 +13,16 @@ from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+from starlette.exceptions import HTTPException
 
 from app.campaigns import service as campaigns
 from app.campaigns.models import Campaign
 from app.db import SessionDep
 from app.submissions import ratelimit, service
 from app.submissions.errors import SubmissionError
-from app.submissions.schemas import EXAMPLE_IN, ErrorOut, SubmissionIn, SubmissionOut
+from app.submissions.schemas import EXAMPLE_IN, SubmissionErrorOut, SubmissionIn, SubmissionOut
 
 
 def error_response(error: SubmissionError) -> JSONResponse:
@@ -45,6 +47,15 @@ def validation_error(exc: RequestValidationError) -> SubmissionError:
     )
 
 
+STORAGE_UNAVAILABLE = SubmissionError(
+    503,
+    "storage_unavailable",
+    "Your letters could not be saved just now, and nothing was saved. "
+    "Please try again in a moment.",
+    retry_after=5,
+)
+
+
 class SubmissionRoute(APIRoute):
     """Answers request-validation errors in this API's error shape."""
 
@@ -58,6 +69,13 @@ class SubmissionRoute(APIRoute):
                 return error_response(validation_error(exc))
             except SubmissionError as error:
                 return error_response(error)
+            except HTTPException as error:  # e.g. a body FastAPI cannot even decode
+                code = "invalid_input" if error.status_code in (400, 422) else "http_error"
+                return error_response(SubmissionError(error.status_code, code, str(error.detail)))
+            except SQLAlchemyError:
+                # The database went away (restart, failover) outside the service's own guard,
+                # e.g. while finding the campaign: nothing was saved, so say when to retry.
+                return error_response(STORAGE_UNAVAILABLE)
 
         return route_handler
 
@@ -83,7 +101,7 @@ _SUBMISSION_EXAMPLE = {
 def _error(description: str, code: str, message: str, **extra: Any) -> dict[str, Any]:
     body = {"error": {"code": code, "message": message, "fields": [], **extra}}
     return {
-        "model": ErrorOut,
+        "model": SubmissionErrorOut,
         "description": description,
         "content": {"application/json": {"example": body}},
     }
@@ -181,6 +199,9 @@ async def create_submission(
         Header(
             alias="Idempotency-Key",
             description="Any unique string up to 255 characters, e.g. a UUID, per submission.",
+            max_length=255,
+            # Printable ASCII with at least one character that is neither a space nor a quote.
+            pattern=r"^[\x20-\x7e]*[\x21\x23-\x7e][\x20-\x7e]*$",
         ),
     ] = None,
 ) -> SubmissionOut:

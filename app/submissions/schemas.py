@@ -5,10 +5,18 @@ accept (CWC's ZIP and phone patterns), so anything accepted here can be stored a
 """
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from app.representatives.states import STATES as US_STATES
 
@@ -20,38 +28,53 @@ MAX_NOTE = 2000
 MAX_BODY = 10000  # CWC's ConstituentMessage allows up to 10,000 characters
 
 
-def _no_control_characters(value: str) -> str:
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
+def _no_control_characters(value: Any) -> Any:
+    if isinstance(value, str) and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
         raise ValueError("must not contain control characters")
     return value
 
 
-def _single_line(value: str) -> str:
+def _single_line(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # the type check that follows says what is wrong
     if "\n" in value or "\r" in value:
         raise ValueError("must be a single line")
+    if "\t" in value:
+        raise ValueError("must not contain tabs")
     return _no_control_characters(value)
 
 
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_single_line),
-]
-Street = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_single_line),
-]
-OptionalStreet = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=200),
-    AfterValidator(_single_line),
-]
-City = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_single_line),
-]
+# The same rules as JSON Schema patterns, so the OpenAPI document says what is accepted.
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+ONE_LINE_REQUIRED = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+MULTI_LINE_REQUIRED = (
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+)
+
+
+def _line(max_length: int, *, required: bool = True) -> Any:
+    """A single line of text, at most ``max_length`` characters once trimmed."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=int(required), max_length=max_length),
+        # Runs before the constraints above, on the raw value: a tab or newline is never hidden.
+        BeforeValidator(_single_line),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "minLength": int(required),
+                "maxLength": max_length,
+                "pattern": ONE_LINE_REQUIRED if required else ONE_LINE,
+            }
+        ),
+    ]
+
+
+Name = _line(100)
+Street = _line(200)
+OptionalStreet = _line(200, required=False)
+City = _line(100)
 Source = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[\w.\-:/+ ]*$"),
@@ -67,8 +90,9 @@ def _check_state(value: str) -> str:
 
 def _check_email(value: str) -> str:
     try:
-        # Syntax only: a DNS lookup per submission would be slow and fail offline.
-        result = validate_email(value, check_deliverability=False)
+        # Syntax only: a DNS lookup per submission would be slow and fail offline. The .test
+        # domain (RFC 2606) is let through for test set-ups; other special-use names are not.
+        result = validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:
         raise ValueError(str(error)) from None
     return result.normalized
@@ -91,6 +115,7 @@ State = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=2, max_length=2),
     AfterValidator(_check_state),
+    WithJsonSchema({"type": "string", "enum": sorted(US_STATES), "examples": ["CA"]}),
 ]
 Zip = Annotated[
     str,
@@ -100,21 +125,47 @@ Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
     AfterValidator(_check_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
 ]
+# Ten digits (an optional leading 1 or +1), spaces, dots, dashes and brackets between them.
+PHONE_PATTERN = r"^[ ]*(\+?1[ .\-]?)?[(]?[0-9]{3}[)]?[ .\-]?[0-9]{3}[ .\-]?[0-9]{4}[ ]*$"
 Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=25), AfterValidator(_check_phone)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=25),
+    AfterValidator(_check_phone),
+    WithJsonSchema({"type": "string", "pattern": PHONE_PATTERN, "examples": ["818-555-0100"]}),
 ]
 Note = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=MAX_NOTE),
-    AfterValidator(_no_control_characters),
+    BeforeValidator(_no_control_characters),
+    WithJsonSchema({"type": "string", "maxLength": MAX_NOTE, "pattern": MULTI_LINE}),
 ]
 Body = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_BODY),
-    AfterValidator(_no_control_characters),
+    BeforeValidator(_no_control_characters),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": MAX_BODY, "pattern": MULTI_LINE_REQUIRED}
+    ),
 ]
 OfficeKey = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_]+:[A-Za-z0-9:_\-]+$")]
+Overrides = Annotated[
+    dict[OfficeKey, Body],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": 20,
+            "propertyNames": {"pattern": r"^[a-z_]+:[A-Za-z0-9:_\-]+$", "maxLength": 64},
+            "additionalProperties": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_BODY,
+                "pattern": MULTI_LINE_REQUIRED,
+            },
+        }
+    ),
+]
 
 EXAMPLE_IN = {
     "prefix": "Ms.",
@@ -153,7 +204,11 @@ class SubmissionIn(BaseModel):
     prefix: Prefix | None = Field(None, description=f"One of: {', '.join(PREFIXES)}.")
     first_name: Name
     last_name: Name
-    email: Email = Field(description="Checked for syntax only (no DNS lookup); one per campaign.")
+    email: Email = Field(
+        description="Checked for syntax only, with no DNS lookup; special-use domains that "
+        "cannot receive mail (.local, .invalid, localhost, …) are refused. One supporter "
+        "per campaign per address (case does not matter)."
+    )
     phone: Phone | None = Field(None, description="US number; stored as 818-555-0100.")
     address: AddressIn
     personal_note: Note | None = Field(
@@ -166,7 +221,7 @@ class SubmissionIn(BaseModel):
         None,
         description="Referral tag, e.g. from ?source= or utm_campaign (letters, digits, .-_:/+).",
     )
-    letter_overrides: dict[OfficeKey, Body] | None = Field(
+    letter_overrides: Overrides | None = Field(
         None,
         max_length=20,
         description="office_key → edited letter body; only where the campaign allows editing.",
@@ -200,14 +255,14 @@ class FieldProblem(BaseModel):
     reason: str = Field(examples=["String should match pattern '^[0-9]{5}(-[0-9]{4})?$'"])
 
 
-class ErrorBody(BaseModel):
+class SubmissionErrorBody(BaseModel):
     code: str = Field(examples=["invalid_input"])
     message: str
     fields: list[FieldProblem] = []
     candidates: list[str] | None = None
 
 
-class ErrorOut(BaseModel):
+class SubmissionErrorOut(BaseModel):
     """Every error of the submissions API has this shape."""
 
-    error: ErrorBody
+    error: SubmissionErrorBody

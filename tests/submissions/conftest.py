@@ -14,15 +14,9 @@ from sqlmodel import Session
 from app.campaigns.models import Campaign
 from app.config import Settings
 from app.main import create_app
-from app.representatives.models import Office, Official
 from tests.factories import make_campaign, make_template
 from tests.servers import serve_asgi
-from tests.submissions.geocoder import (
-    StandInGeocoder,
-    house_district,
-    lower_district,
-    upper_district,
-)
+from tests.submissions.geocoder import StandInGeocoder, seed_offices
 
 SUBJECT = "Please act on {{ resolution.code }}"
 BODY = (
@@ -72,35 +66,6 @@ def settings(
     return submissions_settings(database_url, geocoder[1])
 
 
-def seed_offices(session: Session, numbers: tuple[int, ...] = NUMBERS) -> None:
-    """Offices and one official each for the stand-in's districts of these house numbers."""
-    keys: dict[str, tuple[str, str, str | None]] = {
-        "us_senate:CA:1": ("us_senate", "Senator", None),
-        "us_senate:CA:2": ("us_senate", "Senator", None),
-    }
-    for n in numbers:
-        keys[f"us_house:CA-{house_district(n):02d}"] = ("us_house", "Representative", None)
-        keys[f"state_upper:CA-{upper_district(n):02d}"] = ("state_upper", "Senator", None)
-        keys[f"state_lower:CA-{lower_district(n):02d}"] = ("state_lower", "Assemblymember", None)
-    for key, (kind, title, _) in sorted(keys.items()):
-        district = key.split("-")[-1] if "-" in key else None
-        office = Office(key=key, kind=kind, state="CA", district=district, title=f"{title} {key}")
-        session.add(office)
-        session.flush()
-        slug = key.replace(":", "-").replace("_", "")
-        session.add(
-            Official(
-                id=f"ocd-{slug}",
-                office_id=office.id,
-                name=f"Pat {slug.title()}",
-                first_name="Pat",
-                last_name=slug.title(),
-                title=title,
-            )
-        )
-    session.flush()
-
-
 def seed_campaign(session: Session, **overrides: Any) -> Campaign:
     fields: dict[str, Any] = {
         "targeting": {
@@ -118,7 +83,7 @@ def seed_campaign(session: Session, **overrides: Any) -> Campaign:
 @pytest.fixture
 def world(committed_engine: Engine) -> World:
     with Session(committed_engine) as session:
-        seed_offices(session)
+        seed_offices(session, NUMBERS)
         campaign = seed_campaign(session)
         session.commit()
         return World(campaign.id or 0, campaign.slug)

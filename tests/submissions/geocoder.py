@@ -14,12 +14,16 @@ Every request is recorded in ``requests`` so tests can see what reached "the Cen
 
 import asyncio
 import re
+from collections.abc import Iterable
 from typing import Any
 
+from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from app.representatives.models import Office, Official
 
 FIPS = {"CA": "06", "NY": "36", "NV": "32", "DC": "11"}
 
@@ -90,3 +94,32 @@ class StandInGeocoder:
         if params.get("layers") != "all":
             return JSONResponse({"result": {"addressMatches": []}})
         return JSONResponse(census_answer(address))
+
+
+def seed_offices(session: Session, numbers: Iterable[int]) -> None:
+    """Offices and one official each for the stand-in's districts of these house numbers."""
+    keys: dict[str, tuple[str, str, str | None]] = {
+        "us_senate:CA:1": ("us_senate", "Senator", None),
+        "us_senate:CA:2": ("us_senate", "Senator", None),
+    }
+    for n in numbers:
+        keys[f"us_house:CA-{house_district(n):02d}"] = ("us_house", "Representative", None)
+        keys[f"state_upper:CA-{upper_district(n):02d}"] = ("state_upper", "Senator", None)
+        keys[f"state_lower:CA-{lower_district(n):02d}"] = ("state_lower", "Assemblymember", None)
+    for key, (kind, title, _) in sorted(keys.items()):
+        district = key.split("-")[-1] if "-" in key else None
+        office = Office(key=key, kind=kind, state="CA", district=district, title=f"{title} {key}")
+        session.add(office)
+        session.flush()
+        slug = key.replace(":", "-").replace("_", "")
+        session.add(
+            Official(
+                id=f"ocd-{slug}",
+                office_id=office.id,
+                name=f"Pat {slug.title()}",
+                first_name="Pat",
+                last_name=slug.title(),
+                title=title,
+            )
+        )
+    session.flush()

@@ -56,7 +56,9 @@ def failing_last_job(committed_engine: Engine) -> Iterator[None]:
 
 
 def nothing_written(engine: Engine) -> bool:
-    return all(count(engine, model) == 0 for model in (Supporter, Consent, Letter, Delivery, Notification))
+    return all(
+        count(engine, model) == 0 for model in (Supporter, Consent, Letter, Delivery, Notification)
+    )
 
 
 def test_a_failure_halfway_through_the_transaction_leaves_nothing_behind(
