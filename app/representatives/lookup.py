@@ -273,6 +273,12 @@ class ZipTable:
     def lookup(self, zip_code: str) -> DistrictResult:
         rows = self.session.exec(select(ZipDistrict).where(ZipDistrict.zcta == zip_code)).all()
         if not rows:
+            if self.session.exec(select(ZipDistrict.zcta).limit(1)).first() is None:
+                raise RepresentativeLookupError(
+                    "no_officials",
+                    "The ZIP table is not loaded; an administrator can load it with "
+                    "`lettercast reps sync`. Meanwhile, please enter your street address.",
+                )
             raise RepresentativeLookupError(
                 "address_not_found",
                 f"ZIP code {zip_code} is not in the ZIP table; please enter your street address.",

@@ -231,3 +231,9 @@ def test_campaign_targets_may_be_keys_or_whole_entries() -> None:
     kinds, extra = service.offices_for_campaign(campaign)
     assert kinds == ["us_house", "us_senate", "state_upper", "state_lower"]
     assert extra == ["executive:US:president", "executive:CA:governor", "custom:envoy"]
+
+
+def test_a_zip_lookup_before_any_sync_says_the_table_is_not_loaded(session: Session) -> None:
+    error = _error(session, Settings(), zip_code="90001")
+    assert error.code == "no_officials"
+    assert "lettercast reps sync" in error.message
