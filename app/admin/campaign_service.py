@@ -39,9 +39,48 @@ def snapshot(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+def _check_executive(session: Session, keys: list[str]) -> None:
+    """An executive seat carries its own data (address, holder), which comes from a campaign
+    file or the officials import; the editor can only point at seats that exist."""
+    if not keys:
+        return
+    known = set(session.exec(select(Office.key).where(col(Office.key).in_(keys))).all())
+    missing = [k for k in keys if k not in known]
+    if missing:
+        raise CampaignChangeError(
+            "executive",
+            f"No office {missing[0]!r} is on record; define it in the campaign file "
+            "(targeting.executive) and import it, or run `lettercast reps sync`.",
+        )
+
+
+def _sync_custom_seats(session: Session, campaign: Campaign) -> None:
+    """Custom targets become an Office and its one Official (id = the seat's key), as the
+    campaign loader makes them, so letters can be written to them like to any office."""
+    for target in (campaign.targeting or {}).get("custom_targets") or []:
+        key = target["key"]
+        office = session.exec(select(Office).where(Office.key == key)).first() or Office(key=key)
+        office.kind, office.state = "custom", None
+        office.title = target.get("office_title") or target["name"]
+        office.email = target.get("email") or None
+        session.add(office)
+        session.flush()
+        official = session.get(Official, key) or Official(id=key, name=target["name"])
+        official.office_id, official.in_office = office.id, True
+        official.name = target["name"]
+        official.title = target.get("title") or ""
+        official.email = target.get("email") or None
+        official.source = f"campaign:{campaign.slug}"[:64]
+        salutation = target.get("salutation")
+        official.extra = {**(official.extra or {}), "salutation": salutation} if salutation else {}
+        session.add(official)
+    session.flush()
+
+
 def create_campaign(session: Session, values: dict[str, Any]) -> Campaign:
     if get_campaign(session, values["slug"]) is not None:
         raise CampaignChangeError("slug", "A campaign with that slug already exists.")
+    _check_executive(session, values["targeting"]["executive"])
     campaign = Campaign(
         slug=values["slug"],
         title=values["title"],
@@ -54,11 +93,13 @@ def create_campaign(session: Session, values: dict[str, Any]) -> Campaign:
     )
     session.add(campaign)
     session.flush()
+    _sync_custom_seats(session, campaign)
     return campaign
 
 
 def update_campaign(session: Session, campaign: Campaign, values: dict[str, Any]) -> None:
     """Applies the editor's values. Stances and channels are kept: they are edited elsewhere."""
+    _check_executive(session, values["targeting"]["executive"])
     campaign.title = values["title"]
     campaign.description = values["description"]
     # Keys the editor does not show (set by a campaign file) survive an edit.
@@ -72,6 +113,7 @@ def update_campaign(session: Session, campaign: Campaign, values: dict[str, Any]
     campaign.settings = {k: v for k, v in settings.items() if v is not None}
     campaign.updated_at = utcnow()
     session.add(campaign)
+    _sync_custom_seats(session, campaign)
 
 
 def change_status(session: Session, campaign: Campaign, status: str) -> None:

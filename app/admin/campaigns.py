@@ -147,13 +147,17 @@ def save_campaign(
     data: FormDep,
 ) -> Response:
     parsed = parse_campaign_form(data, creating=False)
+    before = campaigns.snapshot(campaign)
+    if not parsed.errors:
+        try:
+            campaigns.update_campaign(session, campaign, parsed.values)
+        except campaigns.CampaignChangeError as error:
+            parsed.errors[error.field] = error.message
     if parsed.errors:
         parsed.form["slug"] = campaign.slug
         return _editor_page(
             request, session, campaign, form=parsed.form, errors=parsed.errors, status_code=400
         )
-    before = campaigns.snapshot(campaign)
-    campaigns.update_campaign(session, campaign, parsed.values)
     record_audit(
         session, organiser, "campaign.update", campaign.slug, before, campaigns.snapshot(campaign)
     )

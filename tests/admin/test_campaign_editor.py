@@ -188,3 +188,26 @@ def test_saving_a_campaign_loaded_from_files_unchanged_keeps_everything(
     assert answer.status_code == 303, answer.text
     db.refresh(campaign)
     assert snapshot(campaign) == before
+
+
+def test_custom_targets_become_seats_and_unknown_executive_offices_are_refused(
+    web: TestClient, db: Session, as_role: dict[str, Signed]
+) -> None:
+    from app.representatives.models import Office, Official
+
+    editor = as_role["editor"]
+    fields = NEW | {
+        "office_kinds": "custom",
+        "custom_targets": "custom:mayor | Karen Bass | Mayor | Dear Mayor Bass | mayor@example.org",
+    }
+    answer = web.post("/admin/campaigns/new", data=editor.form(**fields), headers=editor.headers)
+    assert answer.status_code == 303
+    office = db.exec(select(Office).where(Office.key == "custom:mayor")).one()
+    official = db.get(Official, "custom:mayor")
+    assert office.kind == "custom" and office.email == "mayor@example.org"
+    assert official is not None and official.office_id == office.id
+    assert official.extra == {"salutation": "Dear Mayor Bass"}
+    unknown = NEW | {"slug": "exec", "executive": "executive:CA:governor"}
+    refused = web.post("/admin/campaigns/new", data=editor.form(**unknown), headers=editor.headers)
+    assert refused.status_code == 400 and 'id="executive-error"' in refused.text
+    assert "executive:CA:governor" in refused.text
