@@ -3,12 +3,33 @@
 from pathlib import Path
 
 import typer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import get_settings
 from app.db import make_engine
+from app.migrations import is_at_head
 
 campaigns_cli = typer.Typer(help="Campaigns and their letter templates.", no_args_is_help=True)
+
+
+def migrated_engine() -> Engine:
+    """The configured database, or a clear exit when its schema is not at the latest migration."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        at_head = is_at_head(engine)
+    except Exception as error:  # unreachable server, bad URL: say which, not a traceback
+        engine.dispose()
+        typer.echo(f"The database cannot be reached ({type(error).__name__}).", err=True)
+        raise typer.Exit(1) from None
+    if not at_head:
+        engine.dispose()
+        typer.echo(
+            "The database schema is not at the latest migration; run `lettercast db upgrade`.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    return engine
 
 
 @campaigns_cli.command("load")
@@ -27,7 +48,7 @@ def load(
     from app.campaigns.campaign_file import CampaignFileError
     from app.letters.loader import load_campaign_directory
 
-    engine = make_engine(get_settings().database_url)
+    engine = migrated_engine()
     try:
         with Session(engine) as session:
             try:
@@ -58,7 +79,7 @@ def list_() -> None:
     """List campaigns with their status and each template's current version."""
     from app.campaigns import service
 
-    engine = make_engine(get_settings().database_url)
+    engine = migrated_engine()
     try:
         with Session(engine) as session:
             rows = service.list_campaigns(session)

@@ -5,9 +5,8 @@ import json
 import typer
 from sqlmodel import Session
 
+from app.campaigns.cli import migrated_engine
 from app.campaigns.models import OfficeKind
-from app.config import get_settings
-from app.db import make_engine
 
 letters_cli = typer.Typer(help="Letters rendered from campaign templates.", no_args_is_help=True)
 
@@ -30,7 +29,7 @@ def preview(
     from app.letters.context import SAMPLE_SUPPORTER, sample_seat
     from app.letters.render import LetterTemplateError
 
-    engine = make_engine(get_settings().database_url)
+    engine = migrated_engine()
     try:
         with Session(engine) as session:
             campaign = service.get_campaign_by_slug(session, slug)

@@ -83,3 +83,16 @@ def test_preview_prints_a_letter_naming_sjr11_and_its_demands(run, campaign_dir:
     letter = json.loads(out)
     assert code == 0 and letter["template"] == "executive"
     assert letter["body"].startswith("Dear Mr. President,")
+
+
+def test_an_unmigrated_database_is_named_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LETTERCAST_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["letters", "preview", "sjr-11"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "run `lettercast db upgrade`" in result.stderr
