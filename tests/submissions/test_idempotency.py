@@ -52,10 +52,10 @@ def test_reusing_a_key_with_another_payload_is_422(
     assert count(committed_engine, Supporter) == 1
 
 
-def test_a_malformed_key_is_400(api: TestClient, world: World) -> None:
+def test_a_malformed_key_is_refused_naming_the_header(api: TestClient, world: World) -> None:
     response = api.post(url(world), json=submission(), headers={"Idempotency-Key": "k" * 300})
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_idempotency_key"
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == "header.Idempotency-Key"
 
 
 def test_a_failed_attempt_releases_its_key_for_a_retry(
