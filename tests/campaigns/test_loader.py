@@ -166,3 +166,34 @@ def test_files_that_are_not_text_are_refused(session: Session, campaign_dir: Pat
     with pytest.raises(CampaignFileError, match=r"campaign\.yaml:1: expected a mapping"):
         load_campaign_directory(session, campaign_dir)
     assert service.list_campaigns(session) == []
+
+
+def test_a_custom_target_becomes_an_office_with_its_official(
+    session: Session, campaign_dir: Path
+) -> None:
+    edit(
+        campaign_dir / "campaign.yaml", "state_lower, executive]", "state_lower, executive, custom]"
+    )
+    edit(
+        campaign_dir / "campaign.yaml",
+        "  stances: []",
+        "  custom_targets:\n"
+        "    - key: custom:state-department\n"
+        "      name: Jordan Sample\n"
+        "      title: Secretary\n"
+        "      office_title: U.S. Department of State\n"
+        "      salutation: Dear Secretary Sample\n"
+        "      email: secretary@example.org\n"
+        "  stances: []",
+    )
+    for part in ("subject", "body"):
+        source = (campaign_dir / f"executive.{part}.txt").read_text()
+        (campaign_dir / f"custom.{part}.txt").write_text(source)
+    report = load_campaign_directory(session, campaign_dir)
+    assert "custom:state-department" in report.offices
+    office = session.exec(select(Office).where(Office.key == "custom:state-department")).one()
+    official = session.get(Official, "custom:state-department")
+    assert office.kind == "custom" and office.title == "U.S. Department of State"
+    assert official is not None and official.office_id == office.id
+    assert official.extra == {"salutation": "Dear Secretary Sample"}
+    assert load_campaign_directory(session, campaign_dir).offices == []
