@@ -21,6 +21,8 @@ class PreviewIn(BaseModel):
     subject: str = Field("", max_length=2000)
     body: str = Field("", max_length=templates.MAX_SOURCE)
     official_id: str | None = Field(None, max_length=64)
+    # Write as this supporter of the campaign (sent in the body, never in a URL); None: sample.
+    supporter_email: str | None = Field(None, max_length=320)
 
 
 class ProblemOut(BaseModel):
@@ -33,6 +35,7 @@ class PreviewOut(BaseModel):
     subject: str
     body: str
     addressee: str
+    writer: str
     problems: list[ProblemOut]
 
 
@@ -53,11 +56,13 @@ def preview_api(
         draft.subject.replace("\r\n", "\n"),
         draft.body.replace("\r\n", "\n"),
         draft.official_id,
+        supporter_email=(draft.supporter_email or "").strip() or None,
     )
     return PreviewOut(
         subject=result.subject,
         body=result.body,
         addressee=result.addressee,
+        writer=result.writer,
         problems=[ProblemOut(part=p.part, line=p.line, message=p.message) for p in result.problems],
     )
 

@@ -13,9 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.campaigns.models import Campaign, OfficeKind, TemplateVersion
-from app.letters.context import CONTEXT_FIELDS, SAMPLE_SUPPORTER, letter_context, sample_seat
+from app.letters.context import (
+    CONTEXT_FIELDS,
+    SAMPLE_SUPPORTER,
+    SupporterDetails,
+    letter_context,
+    sample_seat,
+)
 from app.letters.render import LetterTemplateError, check_template_source, render_template_source
 from app.representatives.models import Office, Official
+from app.supporters import service as supporters
+from app.supporters.models import Supporter
 
 TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 PARTS = ("subject", "body")
@@ -35,6 +43,22 @@ class Preview:
     body: str = ""
     problems: list[Problem] = field(default_factory=list)
     addressee: str = ""
+    writer: str = "the sample supporter Anahit Sample of Glendale, CA"
+
+
+def _details(supporter: Supporter) -> SupporterDetails:
+    return SupporterDetails(
+        prefix=supporter.prefix,
+        first_name=supporter.first_name,
+        last_name=supporter.last_name,
+        email=supporter.email,
+        street=supporter.street,
+        street2=supporter.street2,
+        city=supporter.city,
+        state=supporter.state,
+        zip=supporter.zip,
+        personal_note=supporter.personal_note,
+    )
 
 
 class TemplateProblems(ValueError):
@@ -160,15 +184,27 @@ def preview(
     body: str,
     official_id: str | None,
     today: date | None = None,
+    supporter_email: str | None = None,
 ) -> Preview:
-    """The letter as the chosen official would receive it from the sample supporter."""
+    """The letter as the chosen official would receive it from the sample supporter, or from
+    a real supporter of this campaign (found by e-mail, e.g. to answer their question)."""
     office, official = preview_seat(session, name, official_id)
     result = Preview(addressee=f"{official.name if official else office.title} ({office.key})")
     result.problems = check(subject, body)
+    writer = SAMPLE_SUPPORTER
+    if supporter_email:
+        found = supporters.find_supporter(session, campaign.id, supporter_email)  # type: ignore[arg-type]
+        if found is None or found.erased_at is not None:
+            result.problems.append(
+                Problem("supporter", None, "No supporter of this campaign has that address.")
+            )
+        else:
+            writer = _details(found)
+            result.writer = f"{found.first_name} {found.last_name} of {found.city}, {found.state}"
     if result.problems:
         return result
-    context = letter_context(campaign, office, official, SAMPLE_SUPPORTER, today)
-    seed = f"{SAMPLE_SUPPORTER.email}\x00{office.key}"
+    context = letter_context(campaign, office, official, writer, today)
+    seed = f"{writer.email}\x00{office.key}"
     for part, source in (("subject", subject), ("body", body)):
         try:
             text = render_template_source(source, context, name=part, variant_seed=seed)

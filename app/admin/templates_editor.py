@@ -57,7 +57,13 @@ def _editor(
     history = templates.versions(session, campaign, name)
     if preview is None and problems is None and (form["subject"] or form["body"]):
         preview = templates.preview(
-            session, campaign, name, form["subject"], form["body"], form.get("official_id")
+            session,
+            campaign,
+            name,
+            form["subject"],
+            form["body"],
+            form.get("official_id"),
+            supporter_email=form.get("supporter_email"),
         )
     problems = problems if problems is not None else (preview.problems if preview else [])
     lines = {
@@ -119,6 +125,7 @@ def template_page(
         "body": shown.body_source if shown else "",
         "note": "",
         "official_id": official_id[:64],
+        "supporter_email": "",
     }
     flash = f"Saved as version {saved}." if saved.isdigit() else None
     return _editor(request, session, campaign, name, form, flash=flash)
@@ -134,6 +141,7 @@ def _posted(data: Any) -> dict[str, str]:
         "body": text("body", templates.MAX_SOURCE),
         "note": text("note", 500).strip(),
         "official_id": text("official_id", 64).strip(),
+        "supporter_email": text("supporter_email", 320).strip(),
     }
 
 
@@ -198,7 +206,13 @@ def preview_page(
     """The preview button for browsers without JavaScript: renders, saves nothing."""
     form = _posted(data)
     preview = templates.preview(
-        session, campaign, name, form["subject"], form["body"], form["official_id"]
+        session,
+        campaign,
+        name,
+        form["subject"],
+        form["body"],
+        form["official_id"],
+        supporter_email=form["supporter_email"],
     )
     return _editor(request, session, campaign, name, form, preview=preview)
 

@@ -161,3 +161,35 @@ def test_test_send_says_when_email_is_not_configured(
     answer = web.post(_url(campaign.slug, "/test-send"), data=editor.form(), headers=editor.headers)
     assert answer.status_code == 200
     assert "E-mail is not configured, so nothing was sent" in answer.text
+
+
+def test_the_preview_can_be_written_by_a_real_supporter_found_by_email(
+    web: TestClient, db: Session, as_role: dict[str, Signed]
+) -> None:
+    campaign = make_campaign(db, slug="real")
+    make_supporter(
+        db, campaign, email="ani@example.org", email_normalized="ani@example.org", city="Burbank"
+    )
+    db.commit()
+    viewer = as_role["viewer"]
+    url = f"/api/admin/campaigns/{campaign.slug}/templates/us_house/preview"
+    headers = viewer.headers | {"X-CSRF-Token": viewer.csrf}
+    found = web.post(
+        url,
+        json={"subject": SUBJECT, "body": BODY, "supporter_email": "ANI@example.org"},
+        headers=headers,
+    ).json()
+    assert "I live in Burbank." in found["body"]
+    assert found["writer"] == "Anahit Petrosyan of Burbank, CA"
+    missing = web.post(
+        url,
+        json={"subject": SUBJECT, "body": BODY, "supporter_email": "nobody@example.org"},
+        headers=headers,
+    ).json()
+    assert missing["problems"] == [
+        {
+            "part": "supporter",
+            "line": None,
+            "message": "No supporter of this campaign has that address.",
+        }
+    ]

@@ -11,6 +11,7 @@
   var subject = document.getElementById("subject");
   var body = document.getElementById("body");
   var official = document.getElementById("official_id");
+  var writer = document.getElementById("supporter_email");
   var timer = null;
   var sequence = 0;
 
@@ -53,7 +54,7 @@
     listing("subject", subject.value, result.problems);
     listing("body", body.value, result.problems);
     document.getElementById("preview-addressee").textContent = result.problems.length ? "" :
-      "To " + result.addressee + ", from the sample supporter Anahit Sample of Glendale, CA.";
+      "To " + result.addressee + ", from " + result.writer + ".";
     document.getElementById("preview-subject").textContent = result.subject;
     document.getElementById("preview-body").textContent = result.body;
     form.setAttribute("data-preview-state", result.problems.length ? "problems" : "ok");
@@ -65,7 +66,10 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": token },
-      body: JSON.stringify({ subject: subject.value, body: body.value, official_id: official.value || null })
+      body: JSON.stringify({
+        subject: subject.value, body: body.value,
+        official_id: official.value || null, supporter_email: writer.value || null
+      })
     }).then(function (response) {
       if (!response.ok) { throw new Error("preview failed: " + response.status); }
       return response.json();
@@ -82,6 +86,7 @@
   }
   subject.addEventListener("input", later);
   body.addEventListener("input", later);
+  writer.addEventListener("change", refresh);
   official.addEventListener("change", function () {
     var hidden = document.querySelector('#test-send input[name="official_id"]');
     if (hidden) { hidden.value = official.value; }
