@@ -82,7 +82,7 @@ def test_a_failing_sqlite_shell_falls_back_to_the_python_writer(
 def test_benchmark_runs_small_and_prints_its_result_line(tmp_path: Path) -> None:
     require_postgres()
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "export.py"), "--rows", "300"],
+        [sys.executable, str(ROOT / "bench" / "export.py"), "--rows", "300", "--repeat", "1"],
         capture_output=True,
         text=True,
         timeout=300,
