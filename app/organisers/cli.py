@@ -12,6 +12,12 @@ from app.organisers import service
 organisers_cli = typer.Typer(help="Organiser accounts.", no_args_is_help=True)
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @organisers_cli.command("create")
 def create(
     email: str = typer.Argument(..., help="The organiser's e-mail address (their sign-in name)."),
@@ -28,10 +34,7 @@ def create(
     ),
 ) -> None:
     """Create an organiser account. Prompts for the password (twice) unless --password-stdin."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
@@ -50,5 +53,48 @@ def create(
             )
             session.commit()
             typer.echo(f"Created organiser #{organiser.id} ({organiser.role}).")
+    finally:
+        engine.dispose()
+
+
+@organisers_cli.command("password")
+def password(
+    email: str = typer.Argument(..., help="The organiser's e-mail address."),
+    password_stdin: bool = typer.Option(
+        False,
+        "--password-stdin",
+        help="Read the password from standard input instead of prompting.",
+    ),
+) -> None:
+    """Set a new password for an organiser (ends all their sessions)."""
+    new = _read_password(password_stdin)
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            organiser = service.get_by_email(session, email)
+            if organiser is None:
+                typer.echo("Error (email): no organiser has that e-mail address.", err=True)
+                raise typer.Exit(2)
+            try:
+                service.set_password(session, organiser, new)
+            except service.OrganiserError as error:
+                typer.echo(f"Error ({error.field}): {error.message}", err=True)
+                raise typer.Exit(2) from None
+            service.record_audit(session, None, "organiser.password", organiser.email)
+            session.commit()
+            typer.echo(f"New password set for organiser #{organiser.id}; their sessions ended.")
+    finally:
+        engine.dispose()
+
+
+@organisers_cli.command("list")
+def list_accounts() -> None:
+    """List organiser accounts: id, e-mail, role, active."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            for organiser in service.list_organisers(session):
+                state = "active" if organiser.active else "deactivated"
+                typer.echo(f"{organiser.id}\t{organiser.email}\t{organiser.role}\t{state}")
     finally:
         engine.dispose()

@@ -81,6 +81,17 @@ def create_organiser(
     return organiser
 
 
+def set_password(session: Session, organiser: Organiser, password: str) -> None:
+    """A new password ends every open session of that organiser."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise OrganiserError(
+            "password", f"Use a password of at least {MIN_PASSWORD_LENGTH} characters."
+        )
+    organiser.password_hash = hash_password(password)
+    session.add(organiser)
+    session.exec(delete(OrganiserSession).where(OrganiserSession.organiser_id == organiser.id))  # type: ignore[call-overload]
+
+
 def get_by_email(session: Session, email: str) -> Organiser | None:
     return session.exec(select(Organiser).where(Organiser.email == normalise_email(email))).first()
 

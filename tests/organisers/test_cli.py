@@ -62,3 +62,29 @@ def test_create_refuses_a_short_password_or_unknown_role_and_writes_nothing(
     )
     assert role.exit_code == 2 and "viewer, editor, admin" in role.output
     assert db.exec(select(Organiser)).all() == []
+
+
+def test_password_sets_a_new_password_and_ends_sessions_and_list_shows_accounts(
+    run: CliRunner, db: Session
+) -> None:
+    run.invoke(
+        cli,
+        ["organisers", "create", "x@example.org", "--role", "editor", "--password-stdin"],
+        input="a long enough secret\n",
+    )
+    changed = run.invoke(
+        cli,
+        ["organisers", "password", "X@example.org", "--password-stdin"],
+        input="another long one\n",
+    )
+    assert changed.exit_code == 0, changed.output
+    organiser = db.exec(select(Organiser)).one()
+    assert service._verify(organiser.password_hash, "another long one")
+    listed = run.invoke(cli, ["organisers", "list"])
+    assert listed.exit_code == 0 and "x@example.org\teditor\tactive" in listed.output
+    unknown = run.invoke(
+        cli,
+        ["organisers", "password", "who@example.org", "--password-stdin"],
+        input="a long one!!\n",
+    )
+    assert unknown.exit_code == 2
