@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
@@ -12,10 +13,13 @@ from app.web import i18n
 from tests.web.conftest import SLUG
 from tests.web.pagekit import review
 
+# Language and headers do not depend on the database: SQLite only, to keep the suite quick.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 ARMENIAN = re.compile(r"[\u0531-\u058F]")
 LOCALE_DIR = Path(i18n.__file__).parent / "locale"
 
 
+@sqlite_only
 def test_accept_language_hy_gives_the_armenian_interface(web: TestClient) -> None:
     page = web.get(f"/c/{SLUG}", headers={"Accept-Language": "hy-AM,hy;q=0.9,en;q=0.5"})
     assert '<html lang="hy">' in page.text
@@ -23,12 +27,14 @@ def test_accept_language_hy_gives_the_armenian_interface(web: TestClient) -> Non
     assert "Write to your representatives" not in page.text
 
 
+@sqlite_only
 def test_browser_preferring_english_gets_english(web: TestClient) -> None:
     page = web.get(f"/c/{SLUG}", headers={"Accept-Language": "en-US,en;q=0.9,hy;q=0.8"})
     assert '<html lang="en">' in page.text
     assert page.headers["vary"] == "Accept-Language, Cookie"
 
 
+@sqlite_only
 def test_language_switch_is_remembered_in_a_cookie(web: TestClient) -> None:
     chosen = web.get(f"/c/{SLUG}?lang=hy")
     assert "lettercast_lang=hy" in chosen.headers["set-cookie"]
@@ -37,6 +43,7 @@ def test_language_switch_is_remembered_in_a_cookie(web: TestClient) -> None:
     assert 'href="/c/sjr-11?lang=en"' in again.text
 
 
+@sqlite_only
 def test_letters_stay_in_the_campaign_language_under_the_armenian_interface(
     web: TestClient,
 ) -> None:
@@ -46,6 +53,7 @@ def test_letters_stay_in_the_campaign_language_under_the_armenian_interface(
     assert 'class="letter-body" lang="en"' in page.text
 
 
+@sqlite_only
 def test_armenian_errors_are_in_armenian(web: TestClient) -> None:
     page = review(web, query="?lang=hy", zip="12")
     assert "Մուտքագրեք 5 նիշանոց ZIP կոդ" in page.text
@@ -72,6 +80,7 @@ def test_every_interface_string_has_an_armenian_translation(tmp_path: Path) -> N
     assert untranslated == []
 
 
+@sqlite_only
 def test_pages_refuse_framing_except_embed_pages(web: TestClient) -> None:
     page = web.get(f"/c/{SLUG}")
     assert page.headers["x-frame-options"] == "DENY"
@@ -83,6 +92,7 @@ def test_pages_refuse_framing_except_embed_pages(web: TestClient) -> None:
     assert '<input type="hidden" name="embed" value="1">' in embed.text
 
 
+@sqlite_only
 def test_embed_form_token_needs_no_cookie(web: TestClient) -> None:
     embed = web.get(f"/c/{SLUG}?embed=1")
     assert "set-cookie" not in embed.headers
