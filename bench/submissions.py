@@ -113,6 +113,13 @@ async def wait_up(session: aiohttp.ClientSession, url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), to express cost per request
+    independently of what else the machine is running."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def body(n: int) -> dict[str, Any]:
     return {
         "prefix": "Mx.",
@@ -170,7 +177,7 @@ async def flat_out(
 
 async def trivial(
     session: aiohttp.ClientSession, url: str, seconds: float, concurrency: int
-) -> float:
+) -> tuple[float, int]:
     done = 0
     deadline = time.perf_counter() + seconds
 
@@ -183,7 +190,19 @@ async def trivial(
 
     started = time.perf_counter()
     await asyncio.gather(*(loop() for _ in range(concurrency)))
-    return done / (time.perf_counter() - started)
+    return done / (time.perf_counter() - started), done
+
+
+async def sample(session: aiohttp.ClientSession, url: str, seconds: float) -> list[float]:
+    latencies = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        async with session.get(url) as response:
+            await response.read()
+        latencies.append(time.perf_counter() - started)
+        await asyncio.sleep(0.02)
+    return latencies
 
 
 async def open_loop(
@@ -279,15 +298,25 @@ async def run(options: argparse.Namespace) -> None:
             await wait_up(session, f"{upstream}/received")
             await wait_up(session, f"{base}/healthz")
             warm, _ = await flat_out(session, url, 2, options.concurrency, counter)  # warm-up
-            healthz_per_s = await trivial(
+            server = processes[1].pid
+            cpu = cpu_seconds(server)
+            healthz_per_s, healthz_n = await trivial(
                 session, f"{base}/healthz", options.seconds / 2, options.concurrency
             )
+            healthz_cpu_ms = (cpu_seconds(server) - cpu) / max(1, healthz_n) * 1000
+            cpu = cpu_seconds(server)
             tally, elapsed = await flat_out(
                 session, url, options.seconds, options.concurrency, counter
             )
+            submission_cpu_ms = (cpu_seconds(server) - cpu) / max(1, tally.created) * 1000
             per_s = tally.created / elapsed
             rate = options.rate or max(1.0, per_s / 2)
+            # /healthz sampled beside the open-loop load: if database work blocked the event
+            # loop, these trivial requests would wait behind it.
+            probe = asyncio.create_task(sample(session, f"{base}/healthz", options.seconds))
             timed = await open_loop(session, url, rate, options.seconds, counter)
+            probe_latencies = await probe
+            idle_latencies = await sample(session, f"{base}/healthz", 2)
             await asyncio.sleep(1)
             async with session.get(f"{upstream}/received") as response:
                 received = (await response.json())["count"]
@@ -312,6 +341,17 @@ async def run(options: argparse.Namespace) -> None:
         f"p50 {pct(timed.latencies, 0.5):.1f} ms, p99 {pct(timed.latencies, 0.99):.1f} ms"
     )
     print(f"answers other than 201: {non_201 or 'none'}")
+    print(
+        f"/healthz beside the open-loop load: p50 {pct(probe_latencies, 0.5):.1f} ms, "
+        f"p99 {pct(probe_latencies, 0.99):.1f} ms (idle: p50 {pct(idle_latencies, 0.5):.1f} ms, "
+        f"p99 {pct(idle_latencies, 0.99):.1f} ms)"
+    )
+    print(
+        f"server CPU per request (user+sys of the API process, worker included): "
+        f"/healthz {healthz_cpu_ms:.2f} ms, submission {submission_cpu_ms:.2f} ms; "
+        f"on one core of its own the server would do about {1000 / submission_cpu_ms:,.0f} "
+        f"submissions/s (machine load average now {os.getloadavg()[0]:.1f})"
+    )
     print(f"rows: {counts}; webhook receiver got {received} letters during the run")
     tallies = (warm, tally, timed)
     created = sum(t.created for t in tallies)
