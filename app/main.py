@@ -103,17 +103,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in _routers():
         app.include_router(router)
-    _document_malformed_bodies(app)
+    _document_shared_responses(app)
     return app
 
 
-def _document_malformed_bodies(app: FastAPI) -> None:
-    """FastAPI answers a body it cannot decode with 400 before our code runs; say so in OpenAPI."""
+def _document_shared_responses(app: FastAPI) -> None:
+    """Answers that come from shared machinery rather than a route's own code, in OpenAPI."""
     for route in _api_routes(app.routes):
         if route.body_field is not None:
+            # FastAPI refuses a body it cannot decode before any of our code runs.
             route.responses.setdefault(
                 400, {"description": "The request body could not be decoded (not UTF-8 or JSON)."}
             )
+        if route.path.startswith("/api/admin/"):
+            route.responses.setdefault(401, {"description": "Not signed in as an organiser."})
+            route.responses.setdefault(
+                403,
+                {
+                    "description": "The organiser's role may not do this, or (on a change) the "
+                    "X-CSRF-Token header is missing or not this session's."
+                },
+            )
+        if "{slug}" in route.path:
+            route.responses.setdefault(404, {"description": "No campaign has this slug."})
 
 
 def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:

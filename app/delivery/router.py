@@ -40,7 +40,9 @@ class DeliveryPage(BaseModel):
 
 
 class ChangeIn(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=10_000, description="Delivery ids.")
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        min_length=1, max_length=10_000, description="Delivery ids."
+    )
     on: date | None = Field(None, description="mark-delivered only: the date handed over.")
 
 
@@ -64,7 +66,7 @@ def list_deliveries(
     office: Annotated[str | None, Query(description="Office key, e.g. us_house:CA-30.")] = None,
     state: Annotated[str | None, Query(max_length=2, description="Supporter's state.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> DeliveryPage:
     campaign = _campaign(session, slug)
     where = DeliveryFilter(campaign.id, office, state, status.value if status else None)

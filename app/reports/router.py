@@ -135,7 +135,10 @@ def dashboard_page(
     API + "/deliveries.{fmt}",
     summary="Deliveries as CSV, XLSX or NDJSON, filtered; columns in docs/reports.md",
     response_class=StreamingResponse,
-    responses={403: {"description": "include_personal asked for by a viewer"}},
+    responses={
+        200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
+        403: {"description": "include_personal asked for by a viewer"},
+    },
 )
 def export_route(
     request: Request,
@@ -185,6 +188,7 @@ def export_route(
     API + "/consent.csv",
     summary="Supporters who opted in and have not unsubscribed, as CSV (editors and admins)",
     response_class=StreamingResponse,
+    responses={200: {"content": {MEDIA_TYPES[ExportFormat.csv]: {}}}},
 )
 def consent_route(
     request: Request, slug: str, organiser: EditorDep, session: SessionDep
@@ -205,6 +209,7 @@ def consent_route(
     API + "/packets.zip",
     summary="A PDF packet for every office with letters, in one ZIP (editors and admins)",
     response_class=StreamingResponse,
+    responses={200: {"content": {"application/zip": {}}}},
 )
 def packets_zip_route(
     request: Request, slug: str, organiser: EditorDep, session: SessionDep
@@ -219,7 +224,11 @@ def packets_zip_route(
 @router.get(
     API + "/packets/{office_key}.pdf",
     summary="The PDF packet for one office: cover page, then every letter (editors and admins)",
-    responses={404: {"description": "No such campaign, or no letters to that office"}},
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        404: {"description": "No such campaign, or no letters to that office"},
+    },
 )
 def packet_route(slug: str, office_key: str, organiser: EditorDep, session: SessionDep) -> Response:
     campaign = _campaign(session, slug)
