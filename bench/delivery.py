@@ -245,6 +245,8 @@ def main() -> None:
     args = parser.parse_args()
     from app import logs
 
+    sys.setswitchinterval(0.001)  # as `lettercast worker` does; applies to the bare loop too
+
     logs.configure_logging("WARNING")
     with receiver_process() as url:
         settings = Settings(delivery_http_transport=args.transport)

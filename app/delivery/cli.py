@@ -2,6 +2,7 @@
 
 import asyncio
 import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -154,6 +155,9 @@ def run_worker(
     """
     from app.delivery.worker import Worker
 
+    # The event loop hands the GIL to the database thread at every socket call; a shorter
+    # switch interval gets it back sooner (5 ms by default), so sends are not held up.
+    sys.setswitchinterval(0.001)
     settings = get_settings()
     engine = make_engine(settings.database_url)
     worker = Worker(

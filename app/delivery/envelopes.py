@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app.campaigns.models import Campaign
 from app.delivery.channels import Envelope, LetterData
 from app.delivery.claims import Job
+from app.delivery.pacing import SendingWindow, window_for
 from app.letters.models import Letter
 from app.representatives.models import Office
 from app.supporters.models import Supporter
@@ -44,6 +45,7 @@ class CampaignInfo:
     id: int
     slug: str
     settings: dict[str, Any]
+    window: SendingWindow | None = None
 
 
 class Directory:
@@ -59,7 +61,11 @@ class Directory:
         if not force and time.monotonic() - self._loaded_at < self.ttl_s:
             return False
         rows = session.execute(select(CAMPAIGN.c.id, CAMPAIGN.c.slug, CAMPAIGN.c.settings))
-        self.campaigns = {r.id: CampaignInfo(r.id, r.slug, r.settings or {}) for r in rows}
+        # Windows are parsed once per refresh: an invalid one is logged once, not per claim.
+        self.campaigns = {
+            r.id: CampaignInfo(r.id, r.slug, r.settings or {}, window_for(r.settings, r.id))
+            for r in rows
+        }
         self.offices = {}
         self._loaded_at = time.monotonic()
         return True

@@ -63,12 +63,11 @@ def enqueue_letter(
 
     Nothing is silently dropped: a letter whose office kind has no configured channel gets
     status ``held`` and ``last_error`` explains why, so organisers see it on the delivery desk.
-    Calling this twice for one letter returns the existing job.
+    The job is added to the session but not flushed, so a submission's jobs reach the database
+    in one multi-row INSERT at the caller's next flush; ``letter_id`` is unique, so a second job
+    for the same letter is refused there.
     """
     assert letter.id is not None and campaign.id is not None
-    existing = session.exec(select(Delivery).where(Delivery.letter_id == letter.id)).first()
-    if existing is not None:
-        return existing
     channel, notice = choose_channel(campaign, office, settings)
     now = utcnow()
     delivery = Delivery(
@@ -85,7 +84,6 @@ def enqueue_letter(
         updated_at=now,
     )
     session.add(delivery)
-    session.flush()
     return delivery
 
 

@@ -33,7 +33,7 @@ from app.delivery.channels import CHANNELS, Channel, Envelope, Outcome, Rejected
 from app.delivery.claims import Job, Result
 from app.delivery.envelopes import Directory, load_envelopes
 from app.delivery.models import DeliveryStatus
-from app.delivery.pacing import Rates, next_send_time, window_for
+from app.delivery.pacing import Rates
 
 log = logging.getLogger("lettercast.delivery")
 
@@ -89,6 +89,7 @@ class Worker:
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._force = False
+        self._closing = False
 
     def stop(self, *, force: bool = False) -> None:
         """Stop claiming; finish in-flight sends (``force``: abandon them) and release the rest."""
@@ -126,7 +127,7 @@ class Worker:
             closed = [
                 cid
                 for cid, info in self.directory.campaigns.items()
-                if (w := window_for(info.settings, cid)) is not None and w.next_open(now) > now
+                if info.window is not None and info.window.next_open(now) > now
             ]
             jobs = claims.claim(
                 session,
@@ -170,7 +171,7 @@ class Worker:
             self._outstanding += len(loaded)
             for job, envelope in loaded:
                 if envelope is None:
-                    self._finish(job, Rejected("The letter no longer exists."), {})
+                    self._finish(job, Rejected("The letter no longer exists."))
                 else:
                     self._queue.put_nowait((job, envelope))
 
@@ -192,7 +193,7 @@ class Worker:
                 outcome = await self._send(channels, job, envelope)
             finally:
                 self._inflight.pop(job.id, None)
-            self._finish(job, outcome, envelope.campaign_settings or {})
+            self._finish(job, outcome)
 
     async def _send(self, channels: dict[str, Channel], job: Job, envelope: Envelope) -> Outcome:
         channel = channels.get(job.channel)
@@ -207,7 +208,7 @@ class Worker:
             log.exception("channel raised", extra={"delivery_id": job.id, "channel": job.channel})
             return Retry(f"The {job.channel} channel failed: {type(error).__name__}")
 
-    def _finish(self, job: Job, outcome: Outcome, campaign_settings: dict[str, Any]) -> None:
+    def _finish(self, job: Job, outcome: Outcome) -> None:
         now = utcnow()
         if isinstance(outcome, Sent):
             result = Result(job, DeliveryStatus.sent, now, None, outcome.downstream_id, now)
@@ -227,9 +228,10 @@ class Worker:
                 delay *= random.uniform(1.0, 1.1)  # never earlier than asked
             else:
                 delay = backoff_s(self.settings, job.attempts)
-            when = next_send_time(
-                campaign_settings, job.campaign_id, now + timedelta(seconds=delay)
-            )
+            when = now + timedelta(seconds=delay)
+            campaign = self.directory.campaigns.get(job.campaign_id)
+            if campaign is not None and campaign.window is not None:
+                when = campaign.window.next_open(when)  # retries wait for the window too
             result = Result(job, DeliveryStatus.failed, when, outcome.reason[:2000])
             self.stats["retry"] += 1
         self._results.append(result)
@@ -247,6 +249,10 @@ class Worker:
         batch, self._results = self._results, []
         try:
             await self._in_db(self._record, batch)
+        except asyncio.CancelledError:
+            # Keep them: writing them twice is harmless (the claim check no longer matches).
+            self._results[:0] = batch
+            raise
         except Exception:
             log.exception("recording outcomes failed; will retry", extra={"worker": self.id})
             self._results[:0] = batch
@@ -256,7 +262,7 @@ class Worker:
         return True
 
     async def _record_loop(self) -> None:
-        while True:
+        while not self._closing:
             await asyncio.sleep(0.02)  # gather outcomes into batches
             if not await self._flush():
                 await asyncio.sleep(1.0)
@@ -267,8 +273,7 @@ class Worker:
             claims.extend_leases(session, self.id, self.settings.delivery_lease_s, now)
             recovered = claims.requeue_expired(session, now, self.settings.delivery_max_attempts)
             for cid, info in self.directory.campaigns.items():
-                window = window_for(info.settings, cid)
-                if window is not None and (opens := window.next_open(now)) > now:
+                if info.window is not None and (opens := info.window.next_open(now)) > now:
                     claims.defer_campaign(session, cid, opens)
             session.commit()
         if recovered:
@@ -292,6 +297,13 @@ class Worker:
             claims.release(session, self.id, jobs, utcnow(), unsent=unsent)
             session.commit()
 
+    async def _hand_back(self, jobs: list[Job], unsent: bool) -> None:
+        """Release claims on the way out; if the database is unreachable, leases expire instead."""
+        try:
+            await self._in_db(self._release, jobs, unsent)
+        except Exception:
+            log.exception("could not hand jobs back", extra={"worker": self.id, "jobs": len(jobs)})
+
     async def _shut_down(
         self, senders: list[asyncio.Task[None]], *tasks: asyncio.Task[None]
     ) -> None:
@@ -303,7 +315,7 @@ class Worker:
         for _ in senders:
             self._queue.put_nowait(None)
         if waiting:
-            await self._in_db(self._release, waiting, True)
+            await self._hand_back(waiting, True)
             self._outstanding -= len(waiting)
         grace = 0.0 if self._force else self.settings.delivery_shutdown_grace_s
         _, pending = await asyncio.wait(senders, timeout=grace) if senders else (set(), set())
@@ -311,12 +323,16 @@ class Worker:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self._flush()
+        recorder, heartbeat = tasks
+        heartbeat.cancel()
+        self._closing = True  # the recorder finishes the batch it is writing, then stops
+        await asyncio.gather(recorder, heartbeat, return_exceptions=True)
+        for _ in range(3):
+            if await self._flush():
+                break
+            await asyncio.sleep(0.5)
         if cut_off:
-            await self._in_db(self._release, cut_off, False)
+            await self._hand_back(cut_off, False)
         log.info(
             "released claimed jobs",
             extra={"worker": self.id, "unsent": len(waiting), "cut_off": len(cut_off)},

@@ -66,6 +66,7 @@ def enqueue_letters(
             deliveries.append(
                 service.enqueue_letter(session, letter=letter, campaign=campaign, office=office)
             )
+        session.flush()
         session.commit()
     return deliveries
 

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.config import Settings
@@ -45,13 +47,19 @@ def test_webhook_without_url_is_held_when_settings_are_given(session: Session) -
     assert "webhook URL" in (delivery.last_error or "")
 
 
-def test_idempotency_key_is_the_same_for_the_same_letter(session: Session) -> None:
+def test_idempotency_key_is_derived_from_the_letter_and_a_second_job_is_refused(
+    session: Session,
+) -> None:
     campaign, office, letter = _letter(session, {"us_house": "webhook"})
     first = service.enqueue_letter(session, letter=letter, campaign=campaign, office=office)
-    again = service.enqueue_letter(session, letter=letter, campaign=campaign, office=office)
-    assert again.id == first.id
     assert first.idempotency_key == service.idempotency_key_for(letter.id, campaign.id)
     assert first.idempotency_key.startswith("lc-") and len(first.idempotency_key) <= 64
+    other = make_letter(session, make_supporter(session, campaign), office)
+    assert service.idempotency_key_for(other.id, campaign.id) != first.idempotency_key
+    session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        service.enqueue_letter(session, letter=letter, campaign=campaign, office=office)
+        session.flush()
 
 
 def test_status_for_letters_follows_manual_actions(session: Session) -> None:
@@ -62,6 +70,7 @@ def test_status_for_letters_follows_manual_actions(session: Session) -> None:
     service.enqueue_letter(session, letter=letter, campaign=campaign, office=office)
     d2 = service.enqueue_letter(session, letter=other, campaign=campaign, office=office)
     d3 = service.enqueue_letter(session, letter=held, campaign=campaign, office=held_office)
+    session.flush()
     service.cancel(session, [d2.id])
     service.mark_delivered(session, [d3.id], on=date(2024, 3, 1))
     statuses = service.status_for_letters(session, [letter.id, other.id, held.id, 999_999])
