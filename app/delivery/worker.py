@@ -14,12 +14,10 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -29,10 +27,11 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import utcnow
 from app.delivery import claims
-from app.delivery.channels import CHANNELS, Channel, Envelope, Outcome, Rejected, Retry, Sent
+from app.delivery.channels import CHANNELS, Channel, Envelope, Outcome, Rejected, Retry
 from app.delivery.claims import Job, Result
 from app.delivery.envelopes import Directory, load_envelopes
 from app.delivery.models import DeliveryStatus
+from app.delivery.outcomes import result_for
 from app.delivery.pacing import Rates
 
 log = logging.getLogger("lettercast.delivery")
@@ -48,14 +47,6 @@ def make_delivery_client(settings: Settings, concurrency: int) -> httpx.AsyncCli
     else:
         transport = httpx.AsyncHTTPTransport(limits=limits)
     return httpx.AsyncClient(transport=transport, timeout=settings.webhook_timeout_s)
-
-
-def backoff_s(settings: Settings, attempts: int) -> float:
-    """Exponential backoff with "equal jitter": half fixed, half random, so retries spread out."""
-    delay = min(
-        settings.delivery_backoff_max_s, settings.delivery_backoff_base_s * 2 ** (attempts - 1)
-    )
-    return delay / 2 + random.uniform(0, delay / 2)
 
 
 class Worker:
@@ -209,30 +200,15 @@ class Worker:
             return Retry(f"The {job.channel} channel failed: {type(error).__name__}")
 
     def _finish(self, job: Job, outcome: Outcome) -> None:
-        now = utcnow()
-        if isinstance(outcome, Sent):
-            result = Result(job, DeliveryStatus.sent, now, None, outcome.downstream_id, now)
+        campaign = self.directory.campaigns.get(job.campaign_id)
+        window = campaign.window if campaign is not None else None
+        result = result_for(job, outcome, self.settings, utcnow(), window)
+        if result.status == DeliveryStatus.sent:
             self.stats["sent"] += 1
-        elif isinstance(outcome, Rejected):
-            result = Result(job, DeliveryStatus.dead, now, outcome.reason[:2000])
+        elif result.status == DeliveryStatus.dead:
             self.stats["dead"] += 1
-            log.warning("delivery refused", extra={"delivery_id": job.id, "channel": job.channel})
-        elif job.attempts >= self.settings.delivery_max_attempts:
-            reason = f"Gave up after {job.attempts} attempts; last: {outcome.reason}"
-            result = Result(job, DeliveryStatus.dead, now, reason[:2000])
-            self.stats["dead"] += 1
-            log.warning("delivery gave up", extra={"delivery_id": job.id, "channel": job.channel})
+            log.warning("delivery dead", extra={"delivery_id": job.id, "channel": job.channel})
         else:
-            if outcome.after is not None:
-                delay = min(max(outcome.after, 0.0), self.settings.delivery_retry_after_max_s)
-                delay *= random.uniform(1.0, 1.1)  # never earlier than asked
-            else:
-                delay = backoff_s(self.settings, job.attempts)
-            when = now + timedelta(seconds=delay)
-            campaign = self.directory.campaigns.get(job.campaign_id)
-            if campaign is not None and campaign.window is not None:
-                when = campaign.window.next_open(when)  # retries wait for the window too
-            result = Result(job, DeliveryStatus.failed, when, outcome.reason[:2000])
             self.stats["retry"] += 1
         self._results.append(result)
 
