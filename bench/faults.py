@@ -117,12 +117,13 @@ class Faults:
 
     def kill_api(self, port: int) -> Callable[[], None]:
         def kill() -> None:
+            # Behind a load balancer the other process keeps serving; never kill both at once.
+            for other in self.fleet.api_ports:
+                if other != port:
+                    wait_http(f"http://127.0.0.1:{other}/readyz", 120)
             self.fleet.kill_api(port)
             time.sleep(1.0)
             self.fleet.start_api(port)
-            # Behind a load balancer the other process keeps serving; never kill both at once.
-            wait_http(f"http://127.0.0.1:{port}/readyz", 120)
-            self.note(f"  API on :{port} back up")
 
         return kill
 

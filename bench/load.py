@@ -56,8 +56,10 @@ class LoadRun:
         return sum(s.server_errors + s.shed_without_retry_after for s in steps)
 
 
-async def _drive(bases: list[str], slug: str, rates: list[float], seconds: float) -> tuple:
-    trivial = await trivial_rate(bases, 3.0)
+async def _drive(
+    bases: list[str], slug: str, rates: list[float], seconds: float, trivial_s: float
+) -> tuple:
+    trivial = await trivial_rate(bases, trivial_s) if trivial_s else 0.0
     print(f"reference: GET /healthz flat out on the same servers: {trivial:,.0f} req/s")
     steps: list[Step] = []
     overload = None
@@ -92,6 +94,7 @@ def run_load(
     api_workers: int = 2,
     workers: int = 2,
     drain_s: float = 300.0,
+    trivial_s: float = 3.0,
 ) -> LoadRun:
     slug = seed(database_url)
     with upstreams(logs, refuse_every=50) as up:
@@ -106,7 +109,9 @@ def run_load(
             fleet.start(workers)
             fleet.wait_ready()
             bases = [f"http://127.0.0.1:{port}" for port in fleet.api_ports]
-            steps, overload, trivial, accepted = asyncio.run(_drive(bases, slug, rates, seconds))
+            steps, overload, trivial, accepted = asyncio.run(
+                _drive(bases, slug, rates, seconds, trivial_s)
+            )
             engine = make_engine(database_url)
             drained = wait_drained(engine, drain_s)
             keys = set(up.keys()["accepted"])  # type: ignore[call-overload]
