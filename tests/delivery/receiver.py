@@ -34,7 +34,7 @@ class Receiver:
     keep_bodies: bool = True
     delay_s: float = 0.0  # added to every answer, so kills land while sends are in flight
     default: Behaviour = "ok"
-    hang_s: float = 3.0  # how long "timeout" keeps the client waiting (beyond its timeout)
+    hang_s: float = 1.0  # how long "timeout" keeps the client waiting (beyond its timeout)
     requests: list[Received] = field(default_factory=list)
     accepted: dict[str, float] = field(default_factory=dict)  # key -> first accepted time
     scripts: dict[str, list[Behaviour]] = field(default_factory=lambda: defaultdict(list))
