@@ -141,6 +141,10 @@ def authenticate(
     email = normalise_email(email)[:320]
     now = utcnow()
     window_start = now - timedelta(minutes=settings.signin_window_minutes)
+    # Attempts older than the window (and a day, for the account's last success) are no
+    # longer needed: pruned here so the table stays small without a separate job.
+    keep_from = min(window_start, now - timedelta(days=1))
+    session.exec(delete(SignInAttempt).where(SignInAttempt.created_at < keep_from))  # type: ignore[call-overload]
     last_ok = _last_success(session, email)
     account_since = max(window_start, last_ok) if last_ok else window_start
     wait = f"Too many sign-in attempts. Try again in {settings.signin_window_minutes} minutes."
@@ -179,6 +183,8 @@ def start_session(session: Session, settings: Settings, organiser: Organiser) ->
     """A new session; returns the cookie value (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    # Sessions nobody presents again would otherwise stay forever.
+    session.exec(delete(OrganiserSession).where(OrganiserSession.expires_at < now))  # type: ignore[call-overload]
     session.add(
         OrganiserSession(
             token_hash=_token_hash(token),

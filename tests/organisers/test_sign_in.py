@@ -149,3 +149,21 @@ def test_insecure_cookies_setting_drops_secure_and_the_host_prefix_for_local_htt
         cookie = answer.headers["set-cookie"]
         assert cookie.startswith("lettercast_session=") and "secure" not in cookie.lower()
         assert web.get("/admin/campaigns").status_code == 200
+
+
+def test_old_attempts_and_expired_sessions_are_pruned(db: Session, settings: Settings) -> None:
+    organiser = make_organiser(db, "viewer", email="prune@example.org")
+    long_ago = utcnow() - timedelta(days=3)
+    db.add(SignInAttempt(email="someone@example.org", ip="x", created_at=long_ago))
+    db.add(
+        OrganiserSession(
+            token_hash="0" * 64, organiser_id=organiser.id, created_at=long_ago,
+            last_seen_at=long_ago, expires_at=long_ago + timedelta(hours=12),
+        )
+    )  # fmt: skip
+    db.flush()
+    service.authenticate(db, settings, "prune@example.org", PASSWORD, "198.51.100.2")
+    service.start_session(db, settings, organiser)
+    assert [a.email for a in db.exec(select(SignInAttempt))] == ["prune@example.org"]
+    assert [s.token_hash for s in db.exec(select(OrganiserSession))] != ["0" * 64]
+    assert len(db.exec(select(OrganiserSession)).all()) == 1
