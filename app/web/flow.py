@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from anyio import to_thread
 from starlette.responses import Response
 
 from app.representatives.service import RepresentativeLookupError
@@ -71,7 +72,7 @@ async def send(
         return _failure(ctx, form, error)
     if not out.token:
         return _failure(ctx, form, RuntimeError("submission without a token"))
-    if not _created and not _same_writer(ctx, out.token, form):
+    if not _created and not await to_thread.run_sync(_same_writer, ctx, out.token, form):
         return SubmitFailure(200, ctx.already_written())
     return out.token
 

@@ -11,6 +11,8 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.campaigns.models import Campaign
 from app.config import Settings
@@ -67,63 +69,70 @@ def campaign_page(slug: str, request: Request, session: SessionDep) -> Response:
 async def edit_details(slug: str, request: Request, session: SessionDep) -> Response:
     """ "Not right? Edit": back to the form with everything the supporter typed."""
     data = await request.form()
-    ctx = PageContext.build(request, session, slug, data)
+    ctx = await run_in_threadpool(PageContext.build, request, session, slug, data)
     if ctx.campaign is None:
         return ctx.not_found()
-    return _form_page(ctx, SupporterForm.from_mapping(data))
+    return await run_in_threadpool(_form_page, ctx, SupporterForm.from_mapping(data))
 
 
 @router.post("/c/{slug}/review")
 async def review(slug: str, request: Request, session: SessionDep) -> Response:
     data = await request.form()
-    ctx = PageContext.build(request, session, slug, data)
-    if ctx.campaign is None:
-        return ctx.not_found()
-    form = SupporterForm.from_mapping(data)
-    if data.get(HONEYPOT):
-        return ctx.received()
-    if ctx.campaign.status != "live":
-        return _form_page(ctx, form, status_code=409)
-    if not _csrf_ok(ctx, data):
-        form.add_error("form", ctx.gettext(MESSAGES["expired"]))
-        return _form_page(ctx, form, status_code=400)
-    if not form.validate(ctx.gettext, view.STATES):
-        return _form_page(ctx, form, status_code=422)
+    ctx, form, early = await run_in_threadpool(_checked, request, session, slug, data)
+    if early is not None:
+        return early
     result = await preview(ctx, form)
     if isinstance(result, SubmitFailure):
-        return result.response or _form_page(ctx, form, status_code=result.status_code)
+        return result.response or await _failed_form(ctx, form, result)
     return _review_page(ctx, form, result.letters, result.matched_address)
 
 
 @router.post("/c/{slug}/send")
 async def send_letters(slug: str, request: Request, session: SessionDep) -> Response:
     data = await request.form()
-    ctx = PageContext.build(request, session, slug, data)
-    if ctx.campaign is None:
-        return ctx.not_found()
-    form = SupporterForm.from_mapping(data)
-    if data.get(HONEYPOT):
-        return ctx.received()
-    if ctx.campaign.status != "live":
-        return _form_page(ctx, form, status_code=409)
-    if not _csrf_ok(ctx, data):
-        form.add_error("form", ctx.gettext(MESSAGES["expired"]))
-        return _form_page(ctx, form, status_code=400)
-    if not form.validate(ctx.gettext, view.STATES):
-        return _form_page(ctx, form, status_code=422)
+    ctx, form, early = await run_in_threadpool(_checked, request, session, slug, data)
+    if early is not None:
+        return early
     if form.values["personal_note"] != str(data.get("previewed_note") or "").strip():
         # The note changed after the preview: show the letters as they will really be sent.
         result = await preview(ctx, form)
         if isinstance(result, SubmitFailure):
-            return result.response or _form_page(ctx, form, status_code=result.status_code)
+            return result.response or await _failed_form(ctx, form, result)
         notice = ctx.gettext("We added your new note to the letters. Check them, then send.")
         return _review_page(ctx, form, result.letters, result.matched_address, notice=notice)
     idempotency_key = str(data.get("idempotency_key") or "")[:64] or None
     outcome = await send(ctx, form, idempotency_key)
     if isinstance(outcome, SubmitFailure):
-        return outcome.response or _form_page(ctx, form, status_code=outcome.status_code)
+        return outcome.response or await _failed_form(ctx, form, outcome)
     url = f"/c/{slug}/thanks/{outcome}" + ctx.flow_query()
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def _checked(
+    request: Request, session: Session, slug: str, data: Any
+) -> tuple[PageContext, SupporterForm, Response | None]:
+    """What the review and send steps check first; a response when the answer is already clear.
+
+    Runs in a worker thread: it reads the database, which must not stall the event loop.
+    """
+    ctx = PageContext.build(request, session, slug, data)
+    form = SupporterForm.from_mapping(data)
+    if ctx.campaign is None:
+        return ctx, form, ctx.not_found()
+    if data.get(HONEYPOT):
+        return ctx, form, ctx.received()
+    if ctx.campaign.status != "live":
+        return ctx, form, _form_page(ctx, form, status_code=409)
+    if not _csrf_ok(ctx, data):
+        form.add_error("form", ctx.gettext(MESSAGES["expired"]))
+        return ctx, form, _form_page(ctx, form, status_code=400)
+    if not form.validate(ctx.gettext, view.STATES):
+        return ctx, form, _form_page(ctx, form, status_code=422)
+    return ctx, form, None
+
+
+async def _failed_form(ctx: PageContext, form: SupporterForm, failure: SubmitFailure) -> Response:
+    return await run_in_threadpool(_form_page, ctx, form, failure.status_code)
 
 
 @router.get("/c/{slug}/review")
