@@ -3,6 +3,7 @@
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from app.admin.campaign_forms import STATUS_MOVES
@@ -91,8 +92,11 @@ def create_campaign(session: Session, values: dict[str, Any]) -> Campaign:
         targeting=values["targeting"],
         settings={k: v for k, v in values["settings"].items() if v is not None},
     )
-    session.add(campaign)
-    session.flush()
+    try:
+        with session.begin_nested():  # two editors creating one slug at the same moment
+            session.add(campaign)
+    except IntegrityError:
+        raise CampaignChangeError("slug", "A campaign with that slug already exists.") from None
     _sync_custom_seats(session, campaign)
     return campaign
 
