@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.admin.campaigns import FormDep
-from app.admin.pages import AdminRoute, render
+from app.admin.pages import MAX_INT, AdminRoute, render
 from app.db import SessionDep
 from app.organisers import service
 from app.organisers.auth import AdminDep, CsrfDep, record_audit
@@ -96,7 +96,7 @@ def update_organiser(
     request: Request, session: SessionDep, admin: AdminDep, organiser_id: int, data: FormDep
 ) -> Response:
     """Change a role, or deactivate (which signs them out everywhere) or reactivate."""
-    target = session.get(Organiser, organiser_id)
+    target = session.get(Organiser, organiser_id) if 0 < organiser_id <= MAX_INT else None
     if target is None:
         raise HTTPException(404, "No such organiser.")
     before = {"role": target.role, "active": target.active}

@@ -138,7 +138,7 @@ def parse_campaign_form(data: FormData, *, creating: bool) -> CampaignForm:
     customs = _custom_targets(form["custom_targets"], errors)
     goal = None
     if form["goal"]:
-        if not form["goal"].isdigit() or int(form["goal"]) > 100_000_000:
+        if not re.fullmatch(r"[0-9]{1,9}", form["goal"]) or int(form["goal"]) > 100_000_000:
             errors["goal"] = "Give a whole number of letters, or leave it empty."
         else:
             goal = int(form["goal"])
@@ -191,11 +191,7 @@ def _posted_demands(data: FormData) -> list[dict[str, str]]:
     demand_delete_N drops the row, and rows are sorted by the position typed."""
     rows = []
     indexes = sorted(
-        {
-            int(k.rsplit("_", 1)[1])
-            for k in data
-            if k.startswith("demand_text_") and k[12:].isdigit()
-        }
+        {int(k.rsplit("_", 1)[1]) for k in data if re.fullmatch(r"demand_text_[0-9]{1,3}", k)}
     )
     for n in indexes[:100]:
         row = {

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.admin import desk_service as desk
 from app.admin.campaigns import CampaignDep, FormDep
-from app.admin.pages import AdminRoute, render
+from app.admin.pages import AdminRoute, render, small_int
 from app.campaigns.models import Campaign
 from app.db import SessionDep, utcnow
 from app.delivery import service as delivery
@@ -83,7 +83,7 @@ def find_letters(
 def _selected(session: Session, campaign: Campaign, data: Any) -> list[int]:
     """The row's own button (``one``) wins over the ticked boxes (``ids``)."""
     raw = [data.get("one")] if data.get("one") else data.getlist("ids")
-    ids = {int(v) for v in raw if isinstance(v, str) and v.isdigit() and len(v) < 18}
+    ids = {n for n in map(small_int, raw) if n is not None}
     return desk.ids_in_campaign(session, campaign, ids)
 
 

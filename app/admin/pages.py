@@ -19,6 +19,20 @@ from app.organisers.auth import csrf_token_for, is_api_request, role_of
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
+# Ids and version numbers are INTEGER columns: PostgreSQL refuses a larger number outright, so
+# such input is treated as "not found" before it reaches a query.
+MAX_INT = 2**31 - 1
+
+
+def small_int(text: object) -> int | None:
+    """A posted id or number, or None: ASCII digits only (str.isdigit also accepts "²", which
+    int() refuses) and within an INTEGER column's range."""
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_INT else None
+
+
 STATIC_FILES = {"admin.css": "text/css", "admin.js": "text/javascript"}
 
 HEADERS = {

@@ -106,6 +106,8 @@ def versions(session: Session, campaign: Campaign, name: str) -> list[TemplateVe
 def get_version(
     session: Session, campaign: Campaign, name: str, version: int
 ) -> TemplateVersion | None:
+    if not 0 < version < 2**31:  # an INTEGER column; PostgreSQL refuses larger numbers
+        return None
     return session.exec(
         select(TemplateVersion).where(
             TemplateVersion.campaign_id == campaign.id,

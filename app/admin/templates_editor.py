@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.admin import template_service as templates
 from app.admin.campaigns import CampaignDep, FormDep
-from app.admin.pages import AdminRoute, render
+from app.admin.pages import AdminRoute, render, small_int
 from app.campaigns.models import Campaign, OfficeKind, TemplateVersion
 from app.db import SessionDep
 from app.organisers.auth import CsrfDep, EditorDep, ViewerDep, record_audit
@@ -260,7 +260,8 @@ def rollback(
 ) -> Response:
     """A roll-back adds a new version carrying the old text; history is never rewritten."""
     wanted = str(data.get("version") or "")
-    old = templates.get_version(session, campaign, name, int(wanted)) if wanted.isdigit() else None
+    number = small_int(wanted)
+    old = templates.get_version(session, campaign, name, number) if number else None
     if old is None:
         raise HTTPException(404, "No such version of this template.")
     history = templates.versions(session, campaign, name)

@@ -64,3 +64,42 @@ def test_any_campaign_form_is_saved_or_shown_again_with_reasons(
             assert "Please correct the fields marked below." in answer.text
 
     check()
+
+
+def test_huge_numbers_in_paths_and_forms_are_answered_not_crashed_on(
+    web: TestClient, db: Session, as_role: dict[str, Signed]
+) -> None:
+    make_campaign(db, slug="huge")
+    db.commit()
+    admin = as_role["admin"]
+    huge = "9" * 17
+    answers = [
+        web.post(
+            f"/admin/organisers/{huge}", data=admin.form(role="viewer"), headers=admin.headers
+        ),
+        web.post(
+            "/admin/campaigns/huge/deliveries/retry",
+            data=admin.form(one=huge),
+            headers=admin.headers,
+        ),
+        web.get(f"/admin/campaigns/huge/templates/us_house?version={huge}", headers=admin.headers),
+        web.get(f"/admin/campaigns/huge/templates/us_house/diff?old={huge}", headers=admin.headers),
+        web.get(f"/admin/audit?page={huge}", headers=admin.headers),
+        web.post(
+            "/admin/campaigns/huge/templates/us_house/rollback",
+            data=admin.form(version="9" * 5000),
+            headers=admin.headers,
+        ),
+        # str.isdigit() says yes to "²"; int() says no.
+        web.post(
+            "/admin/campaigns/new",
+            data=admin.form(**{"demand_text_²": "x", "goal": "²", "title": "t"}),
+            headers=admin.headers,
+        ),
+        web.post(
+            "/admin/campaigns/huge/deliveries/cancel",
+            data=admin.form(one="²"),
+            headers=admin.headers,
+        ),
+    ]
+    assert [a.status_code for a in answers] == [404, 400, 200, 404, 200, 404, 400, 400]
