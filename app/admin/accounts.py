@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.admin.campaigns import FormDep
-from app.admin.pages import MAX_INT, AdminRoute, render
+from app.admin.pages import MAX_INT, AdminRoute, clean, render
 from app.db import SessionDep
 from app.organisers import service
 from app.organisers.auth import AdminDep, CsrfDep, record_audit
@@ -28,6 +28,7 @@ def audit_log(
     request: Request, session: SessionDep, _o: AdminDep, action: str = "", page: int = 1
 ) -> Response:
     page = max(1, min(page, 10_000))
+    action = clean(action)
     events = service.list_audit(
         session, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE, action=action[:64] or None
     )

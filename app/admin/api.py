@@ -4,12 +4,12 @@ here as it changes) and the official finder."""
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from app.admin import campaign_service as campaigns
 from app.admin import template_service as templates
 from app.admin.campaigns import CampaignDep
-from app.admin.pages import AdminRoute
+from app.admin.pages import AdminRoute, clean
 from app.admin.templates_editor import NameDep
 from app.db import SessionDep
 from app.organisers.auth import CsrfDep, ViewerDep
@@ -23,6 +23,11 @@ class PreviewIn(BaseModel):
     official_id: str | None = Field(None, max_length=64)
     # Write as this supporter of the campaign (sent in the body, never in a URL); None: sample.
     supporter_email: str | None = Field(None, max_length=320)
+
+    @field_validator("subject", "body", "official_id", "supporter_email")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        return clean(value) if value is not None else None
 
 
 class ProblemOut(BaseModel):
@@ -85,5 +90,7 @@ def find_officials(
             "office_key": office.key if office else None,
             "office_title": office.title if office else None,
         }
-        for official, office in campaigns.search_officials(session, q[:100], kind=kind)
+        for official, office in campaigns.search_officials(
+            session, clean(q)[:100], kind=clean(kind or "") or None
+        )
     ]

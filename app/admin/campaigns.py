@@ -15,7 +15,7 @@ from app.admin.campaign_forms import (
     parse_campaign_form,
     parse_channels,
 )
-from app.admin.pages import AdminRoute, render
+from app.admin.pages import AdminRoute, clean, clean_form, render
 from app.campaigns.models import Campaign, OfficeKind
 from app.db import SessionDep
 from app.organisers.auth import (
@@ -32,7 +32,7 @@ router = APIRouter(route_class=AdminRoute, tags=["organiser workspace"], include
 
 
 async def posted_form(request: Request) -> FormData:
-    return await request.form()
+    return clean_form(await request.form())
 
 
 FormDep = Annotated[FormData, Depends(posted_form)]
@@ -133,7 +133,7 @@ def campaign_page(
         request,
         session,
         campaign,
-        official_query=official_q[:100],
+        official_query=clean(official_q)[:100],
         flash="Saved." if saved else None,
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, Response
 
 from app.organisers.auth import csrf_token_for, is_api_request, role_of
@@ -22,6 +23,18 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Ids and version numbers are INTEGER columns: PostgreSQL refuses a larger number outright, so
 # such input is treated as "not found" before it reaches a query.
 MAX_INT = 2**31 - 1
+
+
+def clean(text: str) -> str:
+    """PostgreSQL text cannot hold NUL characters (it refuses the whole statement), and no one
+    types them on purpose: they are dropped from everything the workspace receives."""
+    return text.replace("\x00", "")
+
+
+def clean_form(data: FormData) -> FormData:
+    return FormData(
+        [(clean(k), clean(v) if isinstance(v, str) else v) for k, v in data.multi_items()]
+    )
 
 
 def small_int(text: object) -> int | None:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.admin.pages import AdminRoute, render
+from app.admin.pages import AdminRoute, clean, render
 from app.csrf import issue_csrf_token, verify_csrf_token
 from app.db import SessionDep
 from app.organisers import service
@@ -61,6 +61,7 @@ def sign_in(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     settings = app_settings(request)
+    email, password, next = clean(email), clean(password), clean(next)
     form = {"email": email, "next": safe_next(next)}
     if not verify_csrf_token(settings.resolved_secret_key(), csrf_token, SIGN_IN_PURPOSE):
         return _sign_in_page(request, form, "The form expired. Please try again.", 400)

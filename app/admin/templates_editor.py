@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.admin import template_service as templates
 from app.admin.campaigns import CampaignDep, FormDep
-from app.admin.pages import AdminRoute, render, small_int
+from app.admin.pages import AdminRoute, clean, render, small_int
 from app.campaigns.models import Campaign, OfficeKind, TemplateVersion
 from app.db import SessionDep
 from app.organisers.auth import CsrfDep, EditorDep, ViewerDep, record_audit
@@ -124,7 +124,7 @@ def template_page(
         "subject": shown.subject_source if shown else "",
         "body": shown.body_source if shown else "",
         "note": "",
-        "official_id": official_id[:64],
+        "official_id": clean(official_id)[:64],
         "supporter_email": "",
     }
     flash = f"Saved as version {saved}." if saved.isdigit() else None

@@ -103,3 +103,49 @@ def test_huge_numbers_in_paths_and_forms_are_answered_not_crashed_on(
         ),
     ]
     assert [a.status_code for a in answers] == [404, 400, 200, 404, 200, 404, 400, 400]
+
+
+def test_nul_characters_never_reach_the_database(
+    web: TestClient, db: Session, as_role: dict[str, Signed]
+) -> None:
+    make_campaign(db, slug="nul")
+    db.commit()
+    editor = as_role["editor"]
+    headers = editor.headers | {"X-CSRF-Token": editor.csrf}
+    created = web.post(
+        "/admin/campaigns/new",
+        data=editor.form(
+            slug="nul-2", title="Ti\x00tle", resolution_code="SJR\x00 11",
+            demand_label_0="A\x00", demand_text_0="B\x00", office_kinds="us_house",
+        ),
+        headers=editor.headers,
+    )  # fmt: skip
+    assert created.status_code == 303
+    page = web.get("/admin/campaigns/nul-2", headers=editor.headers)
+    assert 'value="Title"' in page.text
+    answers = [
+        web.post(
+            "/api/admin/campaigns/nul/templates/us_house/preview",
+            json={"subject": "a\x00", "body": "b\x00", "official_id": "x\x00",
+                  "supporter_email": "a\x00@b"},
+            headers=headers,
+        ),
+        web.post(
+            "/admin/campaigns/nul/deliveries/find", data=editor.form(email="a\x00@b.org"),
+            headers=editor.headers,
+        ),
+        web.post(
+            "/admin/campaigns/nul/stances", data=editor.form(official_id="x\x00", action="exclude"),
+            headers=editor.headers,
+        ),
+        web.get("/api/admin/officials?q=a%00b", headers=editor.headers),
+        web.get("/admin/campaigns/nul?official_q=a%00b", headers=editor.headers),
+    ]  # fmt: skip
+    assert [a.status_code for a in answers] == [200, 200, 400, 200, 200]
+    web.headers.clear()
+    form = web.get("/admin/sign-in").text
+    token = form.split('name="csrf_token" value="')[1].split('"')[0]
+    signed_in = web.post(
+        "/admin/sign-in", data={"csrf_token": token, "email": "x\x00@example.org", "password": "p"}
+    )
+    assert signed_in.status_code == 400
