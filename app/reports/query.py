@@ -25,11 +25,14 @@ from app.supporters.models import Supporter
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_CODES = [ord(c) for c in FORMULA_TRIGGERS]
+_BELOW_LETTERS = ord("A")
+assert max(_TRIGGER_CODES) < _BELOW_LETTERS
 
 
 class first_code(FunctionElement[int]):
     """The code point of a text's first character; comparing integers is far cheaper per cell
-    than cutting out a one-character string (it costs SQLite ~10% of a dump instead of ~200%)."""
+    than cutting out a one-character string (on SQLite, a dump with ``substr(x, 1, 1) IN (…)``
+    on every text column took about three times as long)."""
 
     type = Integer()
     inherit_cache = True
@@ -191,11 +194,14 @@ def _expressions() -> dict[str, ColumnElement[Any]]:
 def inert(expression: ColumnElement[Any]) -> ColumnElement[Any]:
     """Prefix an apostrophe to text a spreadsheet would run as a formula.
 
-    Done in SQL so that ``COPY`` output is already safe and no Python touches each cell.
+    Done in SQL so that ``COPY`` output is already safe and no Python touches each cell. Every
+    trigger sorts below "A", so one integer comparison settles almost every cell before the
+    set lookup (measured on SQLite, most of the neutralisation's cost disappears).
     """
+    code = first_code(expression)
     return case(
         (
-            first_code(expression).in_(_TRIGGER_CODES),
+            and_(code < _BELOW_LETTERS, code.in_(_TRIGGER_CODES)),
             literal("'", String).op("||")(expression),
         ),
         else_=expression,
