@@ -9,10 +9,11 @@ handed back to the application's loop, where the shared ``httpx.AsyncClient`` li
 
 import asyncio
 import threading
+import weakref
 from dataclasses import dataclass
 
 import httpx
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -29,6 +30,21 @@ from app.submissions.errors import SubmissionError
 from app.submissions.schemas import SubmissionIn
 
 _runners = threading.local()
+# Lookups hold their thread while the geocoder answers (up to its timeout, with retries). Their own
+# limiter keeps a slow geocoder from taking every thread of the default pool, which serves sync
+# routes and the database sessions of the whole application.
+LOOKUPS_IN_FLIGHT = 64
+_limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _lookup_limiter() -> CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = CapacityLimiter(LOOKUPS_IN_FLIGHT)
+    return limiter
 
 
 @dataclass
@@ -37,12 +53,17 @@ class _OnLoop:
 
     inner: DistrictProvider
     loop: asyncio.AbstractEventLoop
+    session: Session
 
     @property
     def name(self) -> str:
         return self.inner.name
 
     async def districts_for(self, query: str) -> DistrictResult:
+        # End the transaction (so far only the cache lookup's read) before waiting on the
+        # geocoder: no pooled connection then sits idle in a transaction for seconds, and a
+        # slow geocoder cannot drain the connection pool.
+        self.session.commit()
         future = asyncio.run_coroutine_threadsafe(self.inner.districts_for(query), self.loop)
         return await asyncio.wrap_future(future)
 
@@ -64,28 +85,36 @@ async def represent(
     """This supporter's representatives among the campaign's targets, or a SubmissionError."""
     kinds, extra = offices_for_campaign(campaign)
     states = (campaign.targeting or {}).get("states") or None
-    provider = _OnLoop(CensusGeocoder(client, settings), asyncio.get_running_loop())
+    provider = _OnLoop(CensusGeocoder(client, settings), asyncio.get_running_loop(), session)
 
     def lookup() -> Representation:
         runner = getattr(_runners, "runner", None)
         if runner is None:
             runner = _runners.runner = asyncio.Runner()
-        return runner.run(
-            find_representatives(
-                session,
-                client,
-                settings,
-                address=one_line_address(data),
-                zip_code=data.address.zip,
-                office_kinds=kinds,
-                extra_office_keys=extra,
-                states=states,
-                provider=provider,
+        try:
+            representation = runner.run(
+                find_representatives(
+                    session,
+                    client,
+                    settings,
+                    address=one_line_address(data),
+                    zip_code=data.address.zip,
+                    office_kinds=kinds,
+                    extra_office_keys=extra,
+                    states=states,
+                    provider=provider,
+                )
             )
-        )
+        except BaseException:
+            session.rollback()
+            raise
+        # The geocoder's answer is cached in this transaction: commit it now, so no write lock
+        # (SQLite's is database-wide) is held while the request moves to its next thread.
+        session.commit()
+        return representation
 
     try:
-        return await to_thread.run_sync(lookup)
+        return await to_thread.run_sync(lookup, limiter=_lookup_limiter())
     except RepresentativeLookupError as error:
         unavailable = error.code == "upstream_unavailable"
         raise SubmissionError(

@@ -38,9 +38,7 @@ requests = st.lists(
 
 
 @pytest.fixture
-def settings(
-    committed_engine: Engine, database_url: str, geocoder: tuple[object, str]
-) -> Settings:
+def settings(committed_engine: Engine, database_url: str, geocoder: tuple[object, str]) -> Settings:
     return submissions_settings(database_url, geocoder[1], rate_limit_email=1000)
 
 
