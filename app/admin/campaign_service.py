@@ -120,11 +120,43 @@ def update_campaign(session: Session, campaign: Campaign, values: dict[str, Any]
     _sync_custom_seats(session, campaign)
 
 
+def readiness(session: Session, campaign: Campaign) -> tuple[list[str], list[str]]:
+    """What stops the campaign from going live (blocking), and what organisers should know
+    (notices): a targeted office kind with no template cannot have its letters written; one
+    with no channel has its letters held for hand delivery."""
+    targeting = campaign.targeting or {}
+    saved = set(
+        session.exec(
+            select(TemplateVersion.name).where(TemplateVersion.campaign_id == campaign.id)
+        ).all()
+    )
+    blocking, notices = [], []
+    for kind in targeting.get("office_kinds") or []:
+        if kind not in saved:
+            blocking.append(f"No template for {kind} offices yet.")
+    for stance in targeting.get("stances") or []:
+        name = stance.get("template")
+        if stance.get("action") == "template" and name and name not in saved:
+            blocking.append(
+                f"The stance for {stance['official_id']} names the missing template {name!r}."
+            )
+    channels = (campaign.settings or {}).get("channels") or {}
+    for kind in targeting.get("office_kinds") or []:
+        if not channels.get(kind):
+            notices.append(
+                f"No channel for {kind} offices: their letters are held for hand delivery."
+            )
+    return blocking, notices
+
+
 def change_status(session: Session, campaign: Campaign, status: str) -> None:
     if status not in STATUS_MOVES.get(campaign.status, ()):
         raise CampaignChangeError(
             "status", f"A {campaign.status} campaign cannot become {status or 'that'}."
         )
+    blocking, _ = readiness(session, campaign) if status == "live" else ([], [])
+    if blocking:
+        raise CampaignChangeError("status", "Not ready to go live: " + " ".join(blocking))
     campaign.status = status
     campaign.updated_at = utcnow()
     session.add(campaign)

@@ -77,7 +77,10 @@ def _editor_page(
     }
     if campaign is not None:
         stances = (campaign.targeting or {}).get("stances") or []
+        blocking, notices = campaigns.readiness(session, campaign)
         context |= {
+            "blocking": blocking,
+            "notices": notices,
             "status_moves": STATUS_MOVES.get(campaign.status, ()),
             "channels": (campaign.settings or {}).get("channels") or {},
             "known_channels": KNOWN_CHANNELS,

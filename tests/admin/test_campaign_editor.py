@@ -93,9 +93,17 @@ def test_status_moves_follow_draft_live_paused_closed(
     web: TestClient, db: Session, as_role: dict[str, Signed]
 ) -> None:
     campaign = make_campaign(db, slug="moves", status="draft")
+    campaign.targeting = {"office_kinds": ["us_house"]}
     db.commit()
     editor = as_role["editor"]
     url = f"/admin/campaigns/{campaign.slug}/status"
+    early = web.post(url, data=editor.form(status="live"), headers=editor.headers)
+    assert early.status_code == 400
+    assert "Not ready to go live: No template for us_house offices yet." in early.text
+    make_template(db, campaign, name="us_house")
+    db.commit()
+    page = web.get(f"/admin/campaigns/{campaign.slug}", headers=editor.headers)
+    assert "No channel for us_house offices: their letters are held" in page.text
     assert web.post(url, data=editor.form(status="live"), headers=editor.headers).status_code == 303
     refused = web.post(url, data=editor.form(status="draft"), headers=editor.headers)
     assert refused.status_code == 400 and "cannot become draft" in refused.text
