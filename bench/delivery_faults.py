@@ -69,6 +69,8 @@ def main() -> None:
             "Recipient address" in (d.last_error or "") for d in rows if d.status == "dead"
         ),
         "re-sends <= jobs held at kills": run.duplicates <= run.held_at_kills,
+        "SIGTERM: exit 0, nothing left claimed": (run.stopped_exit_code, run.stopped_left_claims)
+        == (0, 0),
     }
     print(run.summary())
     for name, ok in checks.items():

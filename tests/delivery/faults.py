@@ -28,6 +28,9 @@ LETTERCAST = str(Path(sys.executable).parent / "lettercast")
 @dataclass
 class FaultRun:
     kills: int = 0
+    # A worker stopped with SIGTERM mid-run: its exit code, and the claims it left behind.
+    stopped_exit_code: int | None = None
+    stopped_left_claims: int = 0
     held_at_kills: int = 0  # jobs claimed by workers at the moment they were killed
     raw_requests: int = 0
     duplicates: int = 0  # accepted-again requests, i.e. re-sends the receiver deduplicated
@@ -37,6 +40,7 @@ class FaultRun:
 
     def summary(self) -> str:
         return (
+            f"sigterm_exit={self.stopped_exit_code} sigterm_left={self.stopped_left_claims} "
             f"kills={self.kills} held_at_kills={self.held_at_kills} raw={self.raw_requests} "
             f"re_sends={self.duplicates} statuses={self.statuses} seconds={self.seconds:.1f} "
             f"marks={ {k: round(v, 1) for k, v in self.marks.items()} }"
@@ -92,6 +96,19 @@ def _held_by(session: Session, pid: int) -> int:
     return int(session.execute(query).scalar_one())
 
 
+def _busy_worker(
+    engine: Engine, procs: list[subprocess.Popen[bytes]], deadline: float
+) -> subprocess.Popen[bytes]:
+    """A worker that holds claims right now (so it is past start-up and mid-run)."""
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            for proc in procs:
+                if _held_by(session, proc.pid):
+                    return proc
+        time.sleep(0.02)
+    return procs[-1]
+
+
 def run_with_kills(
     engine: Engine,
     receiver: Receiver,
@@ -114,9 +131,18 @@ def run_with_kills(
         while receiver.raw_count() < 20 and time.monotonic() - started < timeout_s:
             time.sleep(0.05)
         marks["first_sends"] = time.monotonic() - started
+        stopped = _busy_worker(engine, procs, deadline=started + timeout_s)
+        procs.remove(stopped)
+        stopped.send_signal(signal.SIGTERM)
+        run.stopped_exit_code = stopped.wait(30)
+        with Session(engine) as session:
+            run.stopped_left_claims = _held_by(session, stopped.pid)
+        procs.append(start_worker(env, concurrency, command))
         for _ in range(kills):
             time.sleep(kill_every_s)
-            victim = procs.pop(rng.randrange(len(procs)))
+            rng.shuffle(procs)
+            victim = _busy_worker(engine, procs, deadline=time.monotonic() + 5)
+            procs.remove(victim)
             victim.send_signal(signal.SIGKILL)
             victim.wait()
             with Session(engine) as session:
