@@ -24,7 +24,8 @@ def create(
     role: str = typer.Option(
         ...,
         "--role",
-        help="viewer (reads, exports), editor (+ campaigns, templates), admin (+ organisers).",
+        help="viewer (reads, exports), editor (+ campaigns, templates, deliveries), "
+        "admin (+ organisers, channels, audit log).",
     ),
     name: str = typer.Option("", "--name", help="Display name."),
     password_stdin: bool = typer.Option(
