@@ -37,6 +37,7 @@ class Step:
     accepted: dict[str, set[int]] = field(default_factory=dict)  # token -> letter ids
     mismatched_repeats: int = 0  # a 200 whose letters differ from the first answer's
     elapsed: float = 0.0
+    slowest: float = 0.0  # seconds, any answer or error, retries included
 
     @property
     def ok(self) -> int:
@@ -73,10 +74,11 @@ class Traffic:
         self.first_answers: dict[int, set[int]] = {}
         self.accepted: dict[str, set[int]] = {}  # every accepted token -> letter ids, all steps
         self.session: aiohttp.ClientSession | None = None
+        self.retry_until = 0.0
 
     async def __aenter__(self) -> "Traffic":
         connector = aiohttp.TCPConnector(limit=4000, force_close=False)
-        timeout = aiohttp.ClientTimeout(total=60)
+        timeout = aiohttp.ClientTimeout(total=40)
         self.session = aiohttp.ClientSession(connector=connector, timeout=timeout)
         return self
 
@@ -103,6 +105,7 @@ class Traffic:
                 status, answer, retry_after = 0, None, "0.5"
             if status != 0:
                 step.statuses[status] += 1
+            step.slowest = max(step.slowest, time.perf_counter() - scheduled)
             if status in (200, 201):
                 step.latencies.append(time.perf_counter() - scheduled)
                 letters = {letter["id"] for letter in answer["letters"]}
@@ -113,11 +116,14 @@ class Traffic:
                 return
             if status not in (0, 409, 503) or attempt == self.retries:
                 return
+            if time.perf_counter() > self.retry_until:
+                return  # the run is over; a real client would give up here too
             step.retries += 1
             await asyncio.sleep(min(float(retry_after or 1), 5.0))
 
     async def run(self, rate: float, seconds: float, repeat_every: int = 0) -> Step:
         step = Step(rate, seconds)
+        self.retry_until = time.perf_counter() + seconds + 10
         rng = random.Random(len(self.first_answers))
         tasks = []
         started = time.perf_counter()
@@ -186,6 +192,7 @@ class Audit:
     statuses: dict[str, int]
     all_sent: int = 0  # every `sent` job in the database, accepted answers or not
     received_not_sent: int = 0  # delivered, yet the database says otherwise (e.g. dead)
+    dead_reasons: dict[str, str] = field(default_factory=dict)  # idempotency key -> last error
 
 
 def audit(engine: Engine, accepted: dict[str, set[int]], receiver_keys: set[str]) -> Audit:
@@ -226,4 +233,5 @@ def audit(engine: Engine, accepted: dict[str, set[int]], receiver_keys: set[str]
         statuses=dict(statuses),
         all_sent=len(sent_keys),
         received_not_sent=len(receiver_keys - sent_keys),
+        dead_reasons={r.idempotency_key: r.last_error or "" for r in mine if r.status == "dead"},
     )

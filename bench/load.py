@@ -34,7 +34,7 @@ from bench._harness import Fleet, free_port, seed, service_env, upstreams
 from bench._traffic import Audit, Step, Traffic, audit, trivial_rate, wait_drained
 from tests.databases import postgres_database
 
-RATES = (25, 50, 100, 150, 200, 250, 300, 400, 500, 600, 800)
+RATES = (10, 25, 50, 100, 150, 200, 250, 300, 400, 500, 600, 800)
 
 
 @dataclass
@@ -130,7 +130,10 @@ def main() -> None:
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     logs = Path(tempfile.mkdtemp(prefix="lettercast-load-"))
-    print(f"machine: {os.cpu_count()} cores; PostgreSQL at 127.0.0.1:5432 (throwaway database)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run; "
+        "PostgreSQL at 127.0.0.1:5432 (throwaway database)"
+    )
     print("processes: lettercast serve --workers 2 (in-process worker off), 2 x lettercast worker")
     print("rate limiter: ON, per-address limit raised to 100,000,000/min (one generator address)")
     print("letters: 6 per submission through the webhook channel; 1 in 50 refused (422)")

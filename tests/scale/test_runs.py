@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.faults import run_faults
+from bench._upstreams import refused
+from bench.faults import REFUSE_EVERY, run_faults
 from bench.load import run_load
 from tests.databases import postgres_database
 
@@ -72,3 +73,6 @@ def test_killing_a_worker_and_an_api_process_mid_run_loses_and_doubles_nothing(
     assert audit.doubled == 0
     assert audit.received_not_sent == 0
     assert audit.sent + audit.dead == audit.letters
+    # Dead only where the receiver refused the letter itself, with its words.
+    assert all(refused(key, REFUSE_EVERY) for key in audit.dead_reasons)
+    assert all("Recipient address" in reason for reason in audit.dead_reasons.values())
