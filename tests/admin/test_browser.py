@@ -42,7 +42,8 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SUBJECT = "Please act on {{ resolution.code }}"
+# Over two lines with a trailing newline, as template files are: the editor must keep both.
+SUBJECT = "Please act on\n{{ resolution.code }}\n"
 BODY = (
     "{{ official.salutation }},\n\nI live in {{ supporter.city }}.\n"
     "{% for d in demands %}- {{ d.text }}\n{% endfor %}\nSincerely,\n{{ supporter.full_name }}\n"
@@ -153,6 +154,7 @@ def test_a_syntax_error_is_shown_at_its_line_and_the_fixed_letter_previews(
     _shot(page, "template-saved")
     saved = db.exec(select(TemplateVersion).where(TemplateVersion.version == 2)).one()
     assert saved.body_source == fixed
+    assert saved.subject_source == SUBJECT
 
 
 def test_the_line_of_an_error_is_the_line_with_the_mistake(
