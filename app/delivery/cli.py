@@ -88,7 +88,7 @@ def _act(action: str, where_args: tuple, on: date | None = None) -> None:  # typ
             raise typer.Exit(2)
         ids = [d.id for d, _ in service.find_deliveries(session, where) if d.id is not None]
         if action == "retry":
-            changed = service.retry(session, ids)
+            changed = service.retry(session, ids, get_settings())
         elif action == "cancel":
             changed = service.cancel(session, ids)
         else:

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -103,6 +103,7 @@ def change_deliveries(
     slug: Slug,
     action: Literal["retry", "cancel", "mark-delivered"],
     data: ChangeIn,
+    request: Request,
     session: SessionDep,
     organiser: EditorDep,
 ) -> ChangeOut:
@@ -111,7 +112,7 @@ def change_deliveries(
     where = DeliveryFilter(campaign.id, ids=tuple(data.ids))
     ids = [d.id for d, _ in service.find_deliveries(session, where) if d.id is not None]
     if action == "retry":
-        changed = service.retry(session, ids)
+        changed = service.retry(session, ids, request.app.state.settings)
     elif action == "cancel":
         changed = service.cancel(session, ids)
     else:

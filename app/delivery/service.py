@@ -41,7 +41,7 @@ def choose_channel(
     if not name:
         return HOLD, f"Held: no delivery channel is configured for {office.kind} offices."
     if name == HOLD:
-        return HOLD, None
+        return HOLD, f"Held for hand delivery or print, as the campaign asks for {office.kind}."
     if name not in CHANNELS:
         return HOLD, f"Held: channel {name!r} for {office.kind} offices is not installed."
     if settings is not None:
@@ -156,27 +156,49 @@ RETRYABLE = frozenset(
 )
 
 
-def retry(session: Session, ids: Collection[int]) -> list[Delivery]:
+def retry(
+    session: Session, ids: Collection[int], settings: Settings | None = None
+) -> list[Delivery]:
     """Send these jobs again now: dead, failed, cancelled or held jobs go back in the queue.
 
-    Held jobs whose channel is ``hold`` stay held (there is nothing to send them through).
-    Returns the jobs that were re-queued.
+    Jobs on ``hold`` get their channel chosen again, so once an organiser configures a channel
+    for an office kind, retrying its held letters sends them; jobs still without a usable
+    channel stay held (with the current reason). Returns the jobs that were re-queued.
     """
     now = utcnow()
     changed = []
     for delivery in _load(session, ids):
-        if delivery.status not in RETRYABLE or delivery.channel == HOLD:
+        if delivery.status not in RETRYABLE:
             continue
+        if delivery.channel == HOLD:
+            channel, notice = _channel_now(session, delivery, settings)
+            if channel == HOLD:
+                delivery.last_error = notice or delivery.last_error
+                session.add(delivery)
+                continue
+            delivery.channel = channel
         delivery.status = DeliveryStatus.queued
         delivery.attempts = 0
         delivery.next_attempt_at = now
         delivery.lease_expires_at = None
         delivery.claimed_by = None
+        delivery.last_error = None
         delivery.updated_at = now
         session.add(delivery)
         changed.append(delivery)
     session.flush()
     return changed
+
+
+def _channel_now(
+    session: Session, delivery: Delivery, settings: Settings | None
+) -> tuple[str, str | None]:
+    campaign = session.get(Campaign, delivery.campaign_id)
+    letter = session.get(Letter, delivery.letter_id)
+    office = session.get(Office, letter.office_id) if letter and letter.office_id else None
+    if campaign is None:
+        return HOLD, None
+    return choose_channel(campaign, office, settings)
 
 
 def cancel(session: Session, ids: Collection[int]) -> list[Delivery]:

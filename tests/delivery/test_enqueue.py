@@ -87,3 +87,19 @@ def test_channels_get_every_column_of_the_letter() -> None:
 
     columns = {c.name for c in Letter.__table__.columns}  # type: ignore[attr-defined]
     assert {f.name for f in fields(LetterData)} == columns
+
+
+def test_held_letters_are_sent_once_their_office_kind_gets_a_channel(session: Session) -> None:
+    campaign, office, letter = _letter(session, {})
+    delivery = service.enqueue_letter(session, letter=letter, campaign=campaign, office=office)
+    session.flush()
+    configured = Settings(webhook_url="http://127.0.0.1:9/hook", webhook_secret="s")
+    assert service.retry(session, [delivery.id], configured) == []
+    assert delivery.status == "held"
+    campaign.settings = {"channels": {"us_house": "webhook"}}
+    session.add(campaign)
+    session.flush()
+    assert service.retry(session, [delivery.id], Settings()) == []  # no webhook URL yet
+    assert "webhook URL" in (delivery.last_error or "")
+    assert service.retry(session, [delivery.id], configured) == [delivery]
+    assert (delivery.status, delivery.channel, delivery.last_error) == ("queued", "webhook", None)
