@@ -27,6 +27,7 @@ class Received:
     status: int
     headers: dict[str, str]
     body: bytes
+    path: str = ""
 
 
 @dataclass
@@ -81,7 +82,9 @@ class Receiver:
             await asyncio.sleep(self.delay_s)
         status, extra, payload = await self._behave(behaviour, key)
         self.requests.append(
-            Received(time.time(), key, status, headers, body if self.keep_bodies else b"")
+            Received(
+                time.time(), key, status, headers, body if self.keep_bodies else b"", scope["path"]
+            )
         )
         await _answer(send, status, payload, extra)
 

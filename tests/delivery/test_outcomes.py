@@ -62,3 +62,15 @@ def test_a_retry_that_would_land_after_hours_waits_for_the_window() -> None:
     late = NOW + timedelta(hours=6, minutes=59)  # 16:59 in Los Angeles
     result = result_for(_job(1), Retry("HTTP 429", after=120), SETTINGS, late, window)
     assert result.next_attempt_at == datetime(2024, 3, 6, 17, 0, tzinfo=UTC)
+
+
+def test_pace_allows_a_burst_then_one_send_per_interval() -> None:
+    from app.delivery.pacing import admit
+
+    slots: dict[str, datetime] = {}
+    buckets = [("office:us_house:CA-30", 2.0)]  # 30 a minute
+    assert admit(slots, buckets, NOW, burst=2) is None
+    assert admit(slots, buckets, NOW, burst=2) is None
+    wait_until = admit(slots, buckets, NOW, burst=2)
+    assert wait_until == NOW + timedelta(seconds=2)
+    assert admit(slots, buckets, NOW + timedelta(seconds=2), burst=2) is None

@@ -10,6 +10,8 @@ from sqlmodel import Session
 from app.config import Settings
 from app.delivery import service
 from app.delivery.models import Delivery
+from app.letters.models import Letter
+from app.supporters.models import Supporter
 from tests.delivery.conftest import SECRET, all_final, enqueue_letters, run_worker
 from tests.delivery.receiver import Receiver
 
@@ -126,3 +128,26 @@ def test_a_job_whose_worker_died_is_sent_after_its_lease_expires(
     done = _reload(committed_engine, delivery)
     assert (done.status, done.attempts) == ("sent", 2)
     assert app.raw_count() == 1
+
+
+def test_a_campaign_can_send_to_its_own_webhook_and_erased_supporters_stay_out(
+    committed_engine: Engine, delivery_settings: Settings, receiver: tuple[Receiver, str]
+) -> None:
+    app, url = receiver
+    own = {"webhook": {"url": url + "/campaign-hook", "secret": "campaign-secret"}}
+    [delivery] = enqueue_letters(committed_engine, 1, campaign_settings=own)
+    with Session(committed_engine) as session:
+        letter = session.get(Letter, delivery.letter_id)
+        assert letter is not None
+        supporter = session.get(Supporter, letter.supporter_id)
+        assert supporter is not None
+        supporter.erased_at = supporter.created_at
+        session.add(supporter)
+        session.commit()
+    run_worker(committed_engine, delivery_settings, all_final)
+    [request] = app.requests
+    assert request.path == "/campaign-hook"
+    timestamp = request.headers["x-lettercast-timestamp"]
+    mac = hmac.new(b"campaign-secret", f"{timestamp}.".encode() + request.body, hashlib.sha256)
+    assert request.headers["x-lettercast-signature"] == "sha256=" + mac.hexdigest()
+    assert json.loads(request.body)["supporter"] is None
