@@ -22,7 +22,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -74,19 +74,20 @@ def check(
     if not settings.rate_limit_enabled or not limits:
         return None
     now = time.time() if now is None else now
-    counter = _redis_counter(settings.redis_url) if settings.redis_url else None
-    waits = []
-    for limit in limits:
-        key = _bucket_key(settings, limit)
-        start = int(now // limit.window_s) * limit.window_s
-        if counter is not None:
-            count, previous = counter(key, start, limit.window_s)
-        else:
-            count, previous = _count_in_database(session, key, start, limit.window_s)
-        wait = retry_after(count, previous, limit.limit, limit.window_s, now - start)
-        if wait > 0:
-            waits.append(wait)
-    return max(waits) if waits else None
+    windows = [
+        (_bucket_key(settings, limit), int(now // limit.window_s) * limit.window_s, limit)
+        for limit in limits
+    ]
+    if settings.redis_url:
+        counter = _redis_counter(settings.redis_url)
+        counts = {key: counter(key, start, limit.window_s) for key, start, limit in windows}
+    else:
+        counts = _count_in_database(session, [(k, s, lim.window_s) for k, s, lim in windows])
+    waits = [
+        retry_after(*counts[key], limit.limit, limit.window_s, now - start)
+        for key, start, limit in windows
+    ]
+    return max(waits) if any(wait > 0 for wait in waits) else None
 
 
 def _bucket_key(settings: Settings, limit: Limit) -> str:
@@ -95,28 +96,44 @@ def _bucket_key(settings: Settings, limit: Limit) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-def _count_in_database(session: Session, key: str, start: int, window_s: int) -> tuple[int, int]:
+def _count_in_database(
+    session: Session, windows: list[tuple[str, int, int]]
+) -> dict[str, tuple[int, int]]:
+    """Two statements whatever the number of limits: one upsert, one read of the windows before.
+
+    Rows are written in key order, so two requests never lock the same rows in opposite orders.
+    """
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table: Any = RateLimitBucket.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(
-        bucket_key=key,
-        window_start=start,
-        count=1,
-        expires_at=utcnow() + timedelta(seconds=2 * window_s),
-    )
+    now = utcnow()
+    rows = [
+        {
+            "bucket_key": key,
+            "window_start": start,
+            "count": 1,
+            "expires_at": now + timedelta(seconds=2 * window_s),
+        }
+        for key, start, window_s in sorted(windows)
+    ]
+    statement = insert(table).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["bucket_key", "window_start"],
         set_={"count": table.c.count + 1},
-    ).returning(table.c.count)
-    count = int(session.execute(statement).scalar_one())
-    previous = session.execute(
-        select(col(RateLimitBucket.count)).where(
-            col(RateLimitBucket.bucket_key) == key,
-            col(RateLimitBucket.window_start) == start - window_s,
+    ).returning(table.c.bucket_key, table.c.count)
+    current = {key: int(count) for key, count in session.execute(statement).all()}
+    earlier = session.execute(
+        select(table.c.bucket_key, table.c.count).where(
+            or_(
+                *(
+                    and_(table.c.bucket_key == key, table.c.window_start == start - window_s)
+                    for key, start, window_s in windows
+                )
+            )
         )
-    ).scalar()
-    return count, int(previous or 0)
+    ).all()
+    previous = {key: int(count) for key, count in earlier}
+    return {key: (current[key], previous.get(key, 0)) for key, _, _ in windows}
 
 
 def purge_expired(session: Session) -> None:
