@@ -93,9 +93,12 @@ class Worker:
 
     async def run(self) -> None:
         client = self._client or make_delivery_client(self.settings, self.concurrency)
-        channels: dict[str, Channel] = {
-            name: cls(client, self.settings) for name, cls in CHANNELS.items()
-        }
+        channels: dict[str, Channel] = {}
+        for name, cls in CHANNELS.items():
+            try:
+                channels[name] = cls(client, self.settings)
+            except Exception:  # its jobs wait ("not installed") rather than stop every channel
+                log.exception("channel could not start", extra={"channel": name})
         log.info("worker started", extra={"worker": self.id, "concurrency": self.concurrency})
         senders = [asyncio.create_task(self._send_loop(channels)) for _ in range(self.concurrency)]
         recorder = asyncio.create_task(self._record_loop())

@@ -151,3 +151,14 @@ def test_a_campaign_can_send_to_its_own_webhook_and_erased_supporters_stay_out(
     mac = hmac.new(b"campaign-secret", f"{timestamp}.".encode() + request.body, hashlib.sha256)
     assert request.headers["x-lettercast-signature"] == "sha256=" + mac.hexdigest()
     assert json.loads(request.body)["supporter"] is None
+
+
+def test_httpx_own_transport_delivers_too(
+    committed_engine: Engine, delivery_settings: Settings, receiver: tuple[Receiver, str]
+) -> None:
+    app, _ = receiver
+    plain = delivery_settings.model_copy(update={"delivery_http_transport": "httpx"})
+    [delivery] = enqueue_letters(committed_engine, 1)
+    app.script(delivery.idempotency_key, ["timeout", "ok"])
+    run_worker(committed_engine, plain, all_final)
+    assert (_reload(committed_engine, delivery).status, app.raw_count()) == ("sent", 2)
