@@ -11,7 +11,7 @@ from app.admin.campaigns import FormDep
 from app.admin.pages import MAX_INT, AdminRoute, clean, render
 from app.db import SessionDep
 from app.organisers import service
-from app.organisers.auth import AdminDep, CsrfDep, record_audit
+from app.organisers.auth import AdminDep, CsrfDep, ViewerDep, record_audit
 from app.organisers.models import Organiser
 
 router = APIRouter(route_class=AdminRoute, include_in_schema=False)
@@ -118,3 +118,32 @@ def update_organiser(
     )
     session.commit()
     return RedirectResponse("/admin/organisers", status_code=303)
+
+
+@router.get("/admin/account")
+def own_account_page(request: Request, _o: ViewerDep) -> Response:
+    return render(request, "account.html")
+
+
+@router.post("/admin/account", dependencies=[CsrfDep])
+def change_own_password(
+    request: Request, session: SessionDep, organiser: ViewerDep, data: FormDep
+) -> Response:
+    """A new password ends every session, this one included: sign in again with it."""
+    current = str(data.get("current_password") or "")[:1000]
+    new = str(data.get("new_password") or "")[:1000]
+    errors = {}
+    if not service.password_matches(organiser, current):
+        errors["current_password"] = "That is not your current password."
+    elif new != str(data.get("repeat_password") or "")[:1000]:
+        errors["repeat_password"] = "The two new passwords differ."
+    else:
+        try:
+            service.set_password(session, organiser, new)
+        except service.OrganiserError as error:
+            errors["new_password"] = error.message
+    if errors:
+        return render(request, "account.html", {"errors": errors}, status_code=400)
+    record_audit(session, organiser, "organiser.password", organiser.email)
+    session.commit()
+    return RedirectResponse("/admin/sign-in?next=%2Fadmin%2Fcampaigns", status_code=303)

@@ -168,6 +168,10 @@ def authenticate(
     return organiser
 
 
+def password_matches(organiser: Organiser, password: str) -> bool:
+    return _verify(organiser.password_hash, password)
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)

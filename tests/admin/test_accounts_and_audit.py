@@ -78,3 +78,37 @@ def test_an_admin_cannot_demote_themselves(
         headers=admin.headers,
     )
     assert answer.status_code == 400 and "cannot demote or deactivate yourself" in answer.text
+
+
+def test_an_organiser_changes_their_own_password_and_is_signed_out(
+    web: TestClient, db: Session, as_role: dict[str, Signed]
+) -> None:
+    from app.organisers import service
+    from tests.organisers.accounts import PASSWORD
+
+    viewer = as_role["viewer"]
+    wrong = web.post(
+        "/admin/account",
+        data=viewer.form(current_password="nope", new_password="x" * 12, repeat_password="x" * 12),
+        headers=viewer.headers,
+    )
+    assert wrong.status_code == 400 and 'id="current_password-error"' in wrong.text
+    differ = web.post(
+        "/admin/account",
+        data=viewer.form(current_password=PASSWORD, new_password="x" * 12, repeat_password="y"),
+        headers=viewer.headers,
+    )
+    assert differ.status_code == 400 and 'id="repeat_password-error"' in differ.text
+    done = web.post(
+        "/admin/account",
+        data=viewer.form(
+            current_password=PASSWORD,
+            new_password="a brand new one",
+            repeat_password="a brand new one",
+        ),
+        headers=viewer.headers,
+    )
+    assert done.status_code == 303
+    db.refresh(viewer.organiser)
+    assert service.password_matches(viewer.organiser, "a brand new one")
+    assert web.get("/admin/campaigns", headers=viewer.headers).status_code == 303

@@ -51,6 +51,8 @@ MINIMUM_ROLE: dict[tuple[str, str], Role] = {
     ("GET", "/admin/campaigns/{slug}/deliveries"): Role.viewer,
     ("POST", "/admin/campaigns/{slug}/deliveries/find"): Role.viewer,
     ("POST", "/admin/campaigns/{slug}/deliveries/{action}"): Role.editor,
+    ("GET", "/admin/account"): Role.viewer,
+    ("POST", "/admin/account"): Role.viewer,
     ("GET", "/admin/audit"): Role.admin,
     ("GET", "/admin/organisers"): Role.admin,
     ("POST", "/admin/organisers"): Role.admin,
