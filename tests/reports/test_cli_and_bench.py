@@ -2,38 +2,42 @@
 
 import csv
 import io
-import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import Result
 from sqlmodel import Session
+from typer.testing import CliRunner
 
+from app.cli import cli
+from app.config import get_settings
 from app.reports.csv import deliveries_csv
 from app.reports.query import ExportFilters
 from tests.databases import require_postgres
 from tests.reports.conftest import ARMENIAN_NAME, World
 
 ROOT = Path(__file__).resolve().parents[2]
-LETTERCAST = str(Path(sys.executable).parent / "lettercast")
 
 
-def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LETTERCAST_DATABASE_URL": database_url}
-    return subprocess.run(
-        [LETTERCAST, "reports", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+@pytest.fixture
+def run_cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
+    """`lettercast reports …` in this process, configured through the environment as in a shell."""
+    monkeypatch.setenv("LETTERCAST_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield lambda *args: CliRunner().invoke(cli, ["reports", *args])
+    get_settings.cache_clear()
 
 
 def test_cli_export_writes_the_file_and_shows_progress_on_stderr(
-    committed_world: World, database_url: str, tmp_path: Path
+    committed_world: World, run_cli: Callable[..., Result], tmp_path: Path
 ) -> None:
     target = tmp_path / "out.xlsx"
     done = run_cli(
-        database_url,
         "export",
         "--campaign", committed_world.campaign.slug,
         "--format", "xlsx",
@@ -42,15 +46,15 @@ def test_cli_export_writes_the_file_and_shows_progress_on_stderr(
         "--include-personal",
         "-o", str(target),
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.output
     assert done.stdout == ""
     assert "xlsx export: 3/3 rows (100%)" in done.stderr
     assert "Wrote 3 deliveries" in done.stderr
     sheet = openpyxl.load_workbook(target, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 3
-    unknown = run_cli(database_url, "export", "--campaign", "nope", "-o", str(tmp_path / "x"))
-    assert unknown.returncode == 2 and "No campaign called 'nope'" in unknown.stderr
+    unknown = run_cli("export", "--campaign", "nope", "-o", str(tmp_path / "x"))
+    assert unknown.exit_code == 2 and "No campaign called 'nope'" in unknown.stderr
 
 
 @pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 shell is not installed")
