@@ -14,9 +14,10 @@ from pathlib import Path
 import typer
 from sqlmodel import Session
 
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, OfficeKind
 from app.config import get_settings
 from app.db import make_engine
+from app.delivery.models import DeliveryStatus
 from app.reports import csv, osdi, pdf, service
 from app.reports.export import ExportFormat, count_deliveries, export_deliveries
 from app.reports.query import ExportFilters
@@ -105,13 +106,18 @@ def export_command(
     ),
 ) -> None:
     """Export a campaign's deliveries (columns in docs/reports.md); progress goes to stderr."""
+    try:
+        statuses = service.check_choices("--status", status, DeliveryStatus)
+        office_kinds = service.check_choices("--office-kind", office_kind, OfficeKind)
+    except service.ReportError as error:
+        raise typer.BadParameter(error.message, param_hint=error.field) from error
     with _campaign_session(campaign) as (session, found):
         assert found.id is not None
         filters = ExportFilters(
             campaign_id=found.id,
             states=state,
-            statuses=status,
-            office_kinds=office_kind,
+            statuses=statuses,
+            office_kinds=office_kinds,
             office_keys=office,
             districts=district,
             sources=source,

@@ -82,11 +82,10 @@ def _invalid(field: str, message: str) -> NoReturn:
 
 
 def _one_of(field: str, values: list[str], allowed: type[StrEnum]) -> list[str]:
-    known = {member.value for member in allowed}
-    for value in values:
-        if value not in known:
-            _invalid(field, f"{value!r} is not one of: {', '.join(sorted(known))}")
-    return values
+    try:
+        return service.check_choices(field, values, allowed)
+    except service.ReportError as error:
+        _invalid(field, error.message)
 
 
 def _audit(session: Session, organiser: Organiser, action: str, target: str) -> None:

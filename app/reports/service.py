@@ -7,6 +7,9 @@ admins may add supporters' names, contact details and the letter text, but only 
 messages and the consent list consist of personal data, so they need the editor role.
 """
 
+from collections.abc import Sequence
+from enum import StrEnum
+
 from sqlmodel import Session, select
 
 from app.campaigns.models import Campaign
@@ -37,6 +40,15 @@ def check_personal_data(role: str, include_personal: bool) -> None:
             "ask again without include_personal.",
             field="include_personal",
         )
+
+
+def check_choices(field: str, values: Sequence[str], allowed: type[StrEnum]) -> list[str]:
+    """A filter value that cannot match anything is a mistake to report, not an empty file."""
+    known = {member.value for member in allowed}
+    for value in values:
+        if value not in known:
+            raise ReportError(422, f"{value!r} is not one of: {', '.join(sorted(known))}", field)
+    return list(values)
 
 
 def campaign_by_slug(session: Session, slug: str) -> Campaign:

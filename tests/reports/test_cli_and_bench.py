@@ -55,6 +55,8 @@ def test_cli_export_writes_the_file_and_shows_progress_on_stderr(
     assert len(rows) == 1 + 3
     unknown = run_cli("export", "--campaign", "nope", "-o", str(tmp_path / "x"))
     assert unknown.exit_code == 2 and "No campaign called 'nope'" in unknown.stderr
+    typo = run_cli("export", "--campaign", "x", "--status", "snet", "-o", str(tmp_path / "x"))
+    assert typo.exit_code == 2 and "'snet' is not one of" in typo.stderr
 
 
 @pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 shell is not installed")
