@@ -95,6 +95,7 @@ def export_command(
     office: list[str] = typer.Option([], help="Office key, e.g. us_house:CA-30 (repeatable)."),
     district: list[str] = typer.Option([], help="District, 30 or CA-30 (repeatable)."),
     source: list[str] = typer.Option([], help="Source the supporter came with (repeatable)."),
+    channel: list[str] = typer.Option([], help="Delivery channel, e.g. hold (repeatable)."),
     date_from: datetime | None = typer.Option(
         None, formats=["%Y-%m-%d"], help="First day of submission (UTC)."
     ),
@@ -121,6 +122,7 @@ def export_command(
             office_keys=office,
             districts=district,
             sources=source,
+            channels=channel,
             date_from=_day(date_from),
             date_to=_day(date_to),
         )
