@@ -32,7 +32,10 @@ router = APIRouter(route_class=AdminRoute, tags=["organiser workspace"], include
 
 
 async def posted_form(request: Request) -> FormData:
-    return clean_form(await request.form())
+    try:
+        return clean_form(await request.form())
+    except Exception:  # starlette's multipart errors, a body cut short, ...
+        raise HTTPException(400, "The form could not be read. Please send it again.") from None
 
 
 FormDep = Annotated[FormData, Depends(posted_form)]

@@ -39,7 +39,10 @@ def import_page(request: Request, _o: EditorDep) -> Response:
 
 @router.post("/admin/campaigns-import", dependencies=[CsrfDep])
 async def import_campaign(request: Request, organiser: EditorDep, session: SessionDep) -> Response:
-    upload = (await request.form()).get("archive")
+    try:
+        upload = (await request.form()).get("archive")
+    except Exception:  # a malformed multipart body
+        upload = None
     if not isinstance(upload, UploadFile):
         return _import_page(request, [("archive", None, "Choose a .zip file to import.")], 400)
     data = await upload.read(campaign_files.MAX_ZIP_BYTES + 1)

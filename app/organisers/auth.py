@@ -141,7 +141,10 @@ async def verify_csrf(
     if token is None and request.method != "GET":
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            token = (await request.form()).get(CSRF_FIELD)  # type: ignore[assignment]
+            try:
+                token = (await request.form()).get(CSRF_FIELD)  # type: ignore[assignment]
+            except Exception:  # a malformed body: no token can be read from it
+                token = None
     settings = app_settings(request)
     # Bound to the session, a token is worthless once the session ends; so it may live as long
     # as the session can, and a page left open all afternoon can still be saved.

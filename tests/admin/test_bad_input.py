@@ -149,3 +149,17 @@ def test_nul_characters_never_reach_the_database(
         "/admin/sign-in", data={"csrf_token": token, "email": "x\x00@example.org", "password": "p"}
     )
     assert signed_in.status_code == 400
+
+
+def test_a_malformed_form_body_is_refused_not_crashed_on(
+    web: TestClient, as_role: dict[str, Signed]
+) -> None:
+    editor = as_role["editor"]
+    for path in ("/admin/campaigns/new", "/admin/campaigns-import"):
+        answer = web.post(
+            path,
+            content=b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated',
+            headers=editor.headers
+            | {"Content-Type": "multipart/form-data; boundary=x", "X-CSRF-Token": editor.csrf},
+        )
+        assert answer.status_code in {400, 403}, (path, answer.status_code)
