@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import socket
+import traceback
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -199,7 +200,17 @@ class Worker:
         except TimeoutError:
             return Retry(f"The {job.channel} channel did not finish in time.")
         except Exception as error:  # a channel bug must not kill the worker or lose the job
-            log.exception("channel raised", extra={"delivery_id": job.id, "channel": job.channel})
+            # Where, not what: an exception's message may quote the letter or its writer.
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            log.error(
+                "channel raised",
+                extra={
+                    "delivery_id": job.id,
+                    "channel": job.channel,
+                    "error": type(error).__name__,
+                    "at": f"{frame.filename}:{frame.lineno}",
+                },
+            )
             return Retry(f"The {job.channel} channel failed: {type(error).__name__}")
 
     def _finish(self, job: Job, outcome: Outcome) -> None:

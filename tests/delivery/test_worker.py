@@ -4,11 +4,13 @@ import hashlib
 import hmac
 import json
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
 from app.delivery import service
+from app.delivery.channels import CHANNELS
 from app.delivery.models import Delivery
 from app.letters.models import Letter
 from app.supporters.models import Supporter
@@ -163,3 +165,40 @@ def test_httpx_own_transport_delivers_too(
     run_worker(committed_engine, plain, all_final)
     done = _reload(committed_engine, delivery)
     assert (done.status, done.attempts) == ("sent", 2)  # the first attempt timed out
+
+
+class _Exploding:
+    """A channel with a bug: it raises, quoting the supporter, instead of answering."""
+
+    name = "exploding"
+
+    def __init__(self, client: object, settings: Settings) -> None:
+        pass
+
+    async def send(self, envelope: object) -> object:
+        raise ValueError("cannot send for anahit@example.org")
+
+
+def test_a_channel_that_raises_is_retried_and_the_log_keeps_personal_data_out(
+    committed_engine: Engine,
+    delivery_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setitem(CHANNELS, "exploding", _Exploding)  # type: ignore[arg-type]
+    [delivery] = enqueue_letters(committed_engine, 1)
+    with Session(committed_engine) as session:
+        row = session.get(Delivery, delivery.id)
+        assert row is not None
+        row.channel = "exploding"
+        session.add(row)
+        session.commit()
+    run_worker(committed_engine, delivery_settings, all_final)
+    done = _reload(committed_engine, delivery)
+    assert done.status == "dead"
+    assert (
+        done.last_error
+        == "Gave up after 4 attempts; last: The exploding channel failed: ValueError"
+    )
+    assert "channel raised" in caplog.text
+    assert "anahit@example.org" not in caplog.text
