@@ -243,8 +243,12 @@ class Worker:
             # Keep them: writing them twice is harmless (the claim check no longer matches).
             self._results[:0] = batch
             raise
-        except Exception:
-            log.exception("recording outcomes failed; will retry", extra={"worker": self.id})
+        except Exception as error:
+            # No traceback: the driver's error quotes the parameters, i.e. downstream messages.
+            log.error(
+                "recording outcomes failed; will retry",
+                extra={"worker": self.id, "error": type(error).__name__},
+            )
             self._results[:0] = batch
             return False
         self._outstanding -= len(batch)
