@@ -36,7 +36,9 @@ def require_chromium() -> None:
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-core)")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it keeps an event loop running
+# in the main thread, and every later test that calls asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     require_chromium()
     from playwright.sync_api import sync_playwright
