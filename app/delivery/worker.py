@@ -74,6 +74,12 @@ class Worker:
         self._client = client
         self._own_client = client is None
         self._db = ThreadPoolExecutor(1, thread_name_prefix="delivery-db")
+        # PostgreSQL: outcomes are written on a second connection while the next claim runs.
+        # SQLite has one writer, so a second thread would only wait for the first.
+        sqlite = engine.dialect.name == "sqlite"
+        self._db_writes = (
+            self._db if sqlite else ThreadPoolExecutor(1, thread_name_prefix="delivery-db-w")
+        )
         self._queue: asyncio.Queue[tuple[Job, Envelope] | None] = asyncio.Queue()
         self._inflight: dict[int, Job] = {}
         self._results: list[Result] = []
@@ -91,6 +97,9 @@ class Worker:
 
     async def _in_db(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
+
+    async def _in_db_writes(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._db_writes, fn, *args)
 
     async def run(self) -> None:
         client = self._client or make_delivery_client(self.settings, self.concurrency)
@@ -111,6 +120,7 @@ class Worker:
             if self._own_client:
                 await client.aclose()
             self._db.shutdown(wait=True)
+            self._db_writes.shutdown(wait=True)
             log.info("worker stopped", extra={"worker": self.id, **self.stats})
 
     # -- claiming -------------------------------------------------------------------------
@@ -144,7 +154,7 @@ class Worker:
         return not any(counts.get(status, 0) for status in waiting)
 
     async def _claim_loop(self) -> None:
-        capacity = self.concurrency + self.batch
+        capacity = self.concurrency + 2 * self.batch
         while not self._stopping.is_set():
             room = capacity - self._outstanding
             if room < min(self.batch, self.concurrency):
@@ -238,7 +248,7 @@ class Worker:
             return True
         batch, self._results = self._results, []
         try:
-            await self._in_db(self._record, batch)
+            await self._in_db_writes(self._record, batch)
         except asyncio.CancelledError:
             # Keep them: writing them twice is harmless (the claim check no longer matches).
             self._results[:0] = batch
@@ -278,7 +288,7 @@ class Worker:
         last: dict[str, int] = {}
         while True:
             try:
-                await self._in_db(self._maintain)
+                await self._in_db_writes(self._maintain)
             except Exception:
                 log.exception("heartbeat failed", extra={"worker": self.id})
             if self.stats != last:  # a quiet worker stays quiet in the logs
