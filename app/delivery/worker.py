@@ -155,9 +155,14 @@ class Worker:
 
     async def _claim_loop(self) -> None:
         capacity = self.concurrency + 2 * self.batch
+        threshold = min(self.batch, self.concurrency)
+        if self.rates.active:
+            # A paced job's slot is taken when it is claimed: claim only what can go out now,
+            # so time spent waiting in this worker cannot bunch sends to one office.
+            capacity, threshold = self.concurrency, max(1, self.concurrency // 4)
         while not self._stopping.is_set():
             room = capacity - self._outstanding
-            if room < min(self.batch, self.concurrency):
+            if room < threshold:
                 await self._pause(self.settings.delivery_poll_s)
                 continue
             try:
