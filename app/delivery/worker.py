@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,8 +35,10 @@ from app.delivery.envelopes import Directory, load_envelopes
 from app.delivery.models import DeliveryStatus
 from app.delivery.outcomes import result_for
 from app.delivery.pacing import Rates
+from app.supporters import service as supporters
 
 log = logging.getLogger("lettercast.delivery")
+PURGE_EVERY_S = 3600.0  # the retention purge is cheap when there is nothing to erase
 
 
 def make_delivery_client(settings: Settings, concurrency: int) -> httpx.AsyncClient:
@@ -88,6 +91,7 @@ class Worker:
         self._wake = asyncio.Event()
         self._force = False
         self._closing = False
+        self._next_purge = 0.0
 
     def stop(self, *, force: bool = False) -> None:
         """Stop claiming; finish in-flight sends (``force``: abandon them) and release the rest."""
@@ -287,6 +291,19 @@ class Worker:
             session.commit()
         if recovered:
             log.warning("re-queued jobs of a stopped worker", extra={"jobs": recovered})
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EVERY_S
+            self._purge()
+
+    def _purge(self) -> None:
+        """Erase supporters past the retention period (if one is set), a batch at a time."""
+        erased = 0
+        with Session(self.engine) as session:
+            while batch := supporters.purge_expired(session, self.settings):
+                session.commit()
+                erased += batch
+        if erased:
+            log.info("erased supporters past retention", extra={"supporters": erased})
 
     async def _heartbeat_loop(self) -> None:
         interval = max(0.5, self.settings.delivery_lease_s / 3)
