@@ -26,6 +26,7 @@ from app.representatives.service import (
     find_representatives,
     offices_for_campaign,
 )
+from app.submissions import writer
 from app.submissions.errors import SubmissionError
 from app.submissions.schemas import SubmissionIn
 
@@ -54,6 +55,7 @@ class _OnLoop:
     inner: DistrictProvider
     loop: asyncio.AbstractEventLoop
     session: Session
+    holds_writer: bool = False
 
     @property
     def name(self) -> str:
@@ -65,7 +67,11 @@ class _OnLoop:
         # slow geocoder cannot drain the connection pool.
         self.session.commit()
         future = asyncio.run_coroutine_threadsafe(self.inner.districts_for(query), self.loop)
-        return await asyncio.wrap_future(future)
+        result = await asyncio.wrap_future(future)
+        # The answer is cached next (a write): queue for the SQLite writer lock, which the
+        # lookup lets go once that write is committed.
+        self.holds_writer = writer.acquire(self.session)
+        return result
 
 
 def one_line_address(data: SubmissionIn) -> str:
@@ -105,12 +111,16 @@ async def represent(
                     provider=provider,
                 )
             )
+            # The geocoder's answer is cached in this transaction: commit it now, so no write
+            # lock (SQLite's is database-wide) is held while the request moves to its next thread.
+            session.commit()
         except BaseException:
             session.rollback()
             raise
-        # The geocoder's answer is cached in this transaction: commit it now, so no write lock
-        # (SQLite's is database-wide) is held while the request moves to its next thread.
-        session.commit()
+        finally:
+            if provider.holds_writer:
+                provider.holds_writer = False
+                writer.release()
         return representation
 
     try:

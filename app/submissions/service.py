@@ -13,6 +13,7 @@ application's loop (``lookup.py``), so a slow SQLite lock never stalls other req
 across processes once other processes can see them, before the slow part begins.
 """
 
+import functools
 import logging
 import random
 import secrets
@@ -33,7 +34,7 @@ from app.letters.compose import LetterTemplateError
 from app.letters.models import Letter
 from app.notifications import service as notifications
 from app.representatives.service import Representation
-from app.submissions import idempotency, ratelimit
+from app.submissions import idempotency, ratelimit, writer
 from app.submissions.errors import SubmissionError
 from app.submissions.letters import PlannedLetter, plan_letters
 from app.submissions.lookup import represent
@@ -163,14 +164,27 @@ def _rollback_quietly(session: Session) -> None:
         session.rollback()
 
 
+def _writing(function: Callable[..., T]) -> Callable[..., T]:
+    """One write transaction, under the process's SQLite writer lock (``writer.py``); a failure
+    rolls back before the lock is let go."""
+
+    @functools.wraps(function)
+    def in_transaction(session: Session, *args: Any) -> T:
+        with writer.one_writer(session):
+            try:
+                return function(session, *args)
+            except BaseException:
+                _rollback_quietly(session)
+                raise
+
+    return in_transaction
+
+
+@_writing
 def _claim(
     session: Session, settings: Settings, scope: str, key: str, fingerprint: str
 ) -> idempotency.Claim:
-    try:
-        claim = idempotency.claim(session, settings, scope, key, fingerprint)
-    except idempotency.IdempotencyError:
-        _rollback_quietly(session)
-        raise
+    claim = idempotency.claim(session, settings, scope, key, fingerprint)
     session.commit()
     return claim
 
@@ -189,14 +203,16 @@ def _replay(session: Session, claim: idempotency.Claim) -> SubmissionOut:
 def _release(session: Session, key_hash: str) -> None:
     try:
         session.rollback()
-        idempotency.release(session, key_hash)
-        session.commit()
+        with writer.one_writer(session):
+            idempotency.release(session, key_hash)
+            session.commit()
     except SQLAlchemyError:
         # The claim then expires as stale (idempotency.STALE_AFTER) and may be taken over.
         logger.warning("could not release an idempotency key")
         _rollback_quietly(session)
 
 
+@_writing
 def _admit(
     session: Session,
     settings: Settings,
@@ -229,6 +245,7 @@ def _admit(
     return answer
 
 
+@_writing
 def _admit_preview(session: Session, settings: Settings, client_ip: str) -> None:
     # Previews call the geocoder too; their own budget keeps them from eating the submissions'.
     limit = ratelimit.Limit(
@@ -279,6 +296,20 @@ def _write(
 ) -> tuple[SubmissionOut, bool]:
     """The outbox transaction: supporter, consent, letters and their delivery jobs, or nothing."""
     planned = _plan(session, campaign, representation, data, email)
+    return _store(session, settings, campaign, data, email, representation, planned, claim)
+
+
+@_writing
+def _store(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    data: SubmissionIn,
+    email: str,
+    representation: Representation,
+    planned: list[PlannedLetter],
+    claim: idempotency.Claim | None,
+) -> tuple[SubmissionOut, bool]:
     try:
         answer, supporter_id = _insert(
             session, settings, campaign, data, email, representation, planned
