@@ -33,6 +33,7 @@ class Step:
     latencies: list[float] = field(default_factory=list)  # of 2xx answers
     shed_without_retry_after: int = 0
     connection_errors: int = 0
+    timeouts: int = 0  # the client gave up waiting (40 s)
     retries: int = 0
     accepted: dict[str, set[int]] = field(default_factory=dict)  # token -> letter ids
     mismatched_repeats: int = 0  # a 200 whose letters differ from the first answer's
@@ -60,7 +61,7 @@ class Step:
         return (
             f"201={self.statuses[201]} 200={self.statuses[200]} 429={self.statuses[429]} "
             f"503={self.statuses[503]} other={sum(other.values())}{other or ''} "
-            f"conn_err={self.connection_errors}"
+            f"conn_err={self.connection_errors} timeouts={self.timeouts}"
         )
 
 
@@ -100,7 +101,10 @@ class Traffic:
             url = self.urls[(n + attempt) % len(self.urls)]  # a retry may reach another process
             try:
                 status, answer, retry_after = await self._post_once(url, n, attempt_key, step)
-            except (TimeoutError, aiohttp.ClientError):
+            except TimeoutError:  # no answer within the client's patience (ClientTimeout)
+                step.timeouts += 1
+                status, answer, retry_after = 0, None, "0.5"
+            except aiohttp.ClientError:
                 step.connection_errors += 1
                 status, answer, retry_after = 0, None, "0.5"
             if status != 0:
