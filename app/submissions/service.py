@@ -13,33 +13,27 @@ application's loop (``lookup.py``), so a slow SQLite lock never stalls other req
 across processes once other processes can see them, before the slow part begins.
 """
 
-import functools
 import logging
 import random
-import secrets
 from collections.abc import Callable
-from contextlib import suppress
 from typing import Any, TypeVar
 
 import httpx
 from anyio import CancelScope, to_thread
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from starlette.requests import Request
 
 from app.campaigns.models import Campaign
 from app.config import Settings
-from app.delivery import service as deliveries
 from app.letters.compose import LetterTemplateError
-from app.letters.models import Letter
-from app.notifications import service as notifications
 from app.representatives.service import Representation
-from app.submissions import idempotency, ratelimit, writer
+from app.submissions import idempotency, outbox, ratelimit, writer
 from app.submissions.errors import SubmissionError
 from app.submissions.letters import PlannedLetter, plan_letters
 from app.submissions.lookup import represent
-from app.submissions.schemas import LetterOut, SubmissionIn, SubmissionOut
-from app.supporters.models import Consent, Supporter
+from app.submissions.schemas import SubmissionIn, SubmissionOut
+from app.supporters.models import Supporter
 from app.supporters.service import find_supporter, get_by_token, normalise_email
 
 __all__ = ["SubmissionError", "client_ip", "get_submission", "preview_submission", "submit"]
@@ -79,7 +73,7 @@ async def preview_submission(
     return SubmissionOut(
         token=None,
         matched_address=representation.matched_address,
-        letters=[_planned_out(p, None, "preview") for p in planned],
+        letters=[outbox.planned_out(p, None, "preview") for p in planned],
     )
 
 
@@ -142,7 +136,7 @@ def get_submission(session: Session, token: str) -> SubmissionOut | None:
     supporter = get_by_token(session, token)
     if supporter is None or supporter.id is None:
         return None
-    return _submission_out(session, supporter)
+    return outbox.submission_out(session, supporter)
 
 
 async def _in_thread(function: Callable[..., T], *args: Any) -> T:
@@ -159,28 +153,7 @@ async def _in_thread(function: Callable[..., T], *args: Any) -> T:
         ) from None
 
 
-def _rollback_quietly(session: Session) -> None:
-    with suppress(SQLAlchemyError):
-        session.rollback()
-
-
-def _writing(function: Callable[..., T]) -> Callable[..., T]:
-    """One write transaction, under the process's SQLite writer lock (``writer.py``); a failure
-    rolls back before the lock is let go."""
-
-    @functools.wraps(function)
-    def in_transaction(session: Session, *args: Any) -> T:
-        with writer.one_writer(session):
-            try:
-                return function(session, *args)
-            except BaseException:
-                _rollback_quietly(session)
-                raise
-
-    return in_transaction
-
-
-@_writing
+@writer.write_transaction
 def _claim(
     session: Session, settings: Settings, scope: str, key: str, fingerprint: str
 ) -> idempotency.Claim:
@@ -197,7 +170,7 @@ def _replay(session: Session, claim: idempotency.Claim) -> SubmissionOut:
             "idempotency_key_reused",
             "The submission this Idempotency-Key created no longer exists.",
         )
-    return _submission_out(session, supporter)
+    return outbox.submission_out(session, supporter)
 
 
 def _release(session: Session, key_hash: str) -> None:
@@ -209,10 +182,10 @@ def _release(session: Session, key_hash: str) -> None:
     except SQLAlchemyError:
         # The claim then expires as stale (idempotency.STALE_AFTER) and may be taken over.
         logger.warning("could not release an idempotency key")
-        _rollback_quietly(session)
+        writer.rollback_quietly(session)
 
 
-@_writing
+@writer.write_transaction
 def _admit(
     session: Session,
     settings: Settings,
@@ -238,14 +211,14 @@ def _admit(
     if supporter is None:
         session.commit()
         return None
-    answer = _submission_out(session, supporter)
+    answer = outbox.submission_out(session, supporter)
     if claim is not None:
         idempotency.complete(session, claim.key_hash, 200, supporter.id)
     session.commit()
     return answer
 
 
-@_writing
+@writer.write_transaction
 def _admit_preview(session: Session, settings: Settings, client_ip: str) -> None:
     # Previews call the geocoder too; their own budget keeps them from eating the submissions'.
     limit = ratelimit.Limit(
@@ -296,150 +269,4 @@ def _write(
 ) -> tuple[SubmissionOut, bool]:
     """The outbox transaction: supporter, consent, letters and their delivery jobs, or nothing."""
     planned = _plan(session, campaign, representation, data, email)
-    return _store(session, settings, campaign, data, email, representation, planned, claim)
-
-
-@_writing
-def _store(
-    session: Session,
-    settings: Settings,
-    campaign: Campaign,
-    data: SubmissionIn,
-    email: str,
-    representation: Representation,
-    planned: list[PlannedLetter],
-    claim: idempotency.Claim | None,
-) -> tuple[SubmissionOut, bool]:
-    try:
-        answer, supporter_id = _insert(
-            session, settings, campaign, data, email, representation, planned
-        )
-        if claim is not None:
-            idempotency.complete(session, claim.key_hash, 201, supporter_id)
-        session.commit()
-    except IntegrityError:
-        # The same e-mail was submitted concurrently and the other request won.
-        session.rollback()
-        supporter = find_supporter(session, campaign.id or 0, email)
-        if supporter is None:
-            raise
-        answer = _submission_out(session, supporter)
-        if claim is not None:
-            idempotency.complete(session, claim.key_hash, 200, supporter.id)
-        session.commit()
-        return answer, False
-    except BaseException:
-        _rollback_quietly(session)
-        raise
-    logger.info(
-        "submission accepted",
-        extra={"supporter_id": supporter_id, "campaign_id": campaign.id, "letters": len(planned)},
-    )
-    return answer, True
-
-
-def _insert(
-    session: Session,
-    settings: Settings,
-    campaign: Campaign,
-    data: SubmissionIn,
-    email: str,
-    representation: Representation,
-    planned: list[PlannedLetter],
-) -> tuple[SubmissionOut, int]:
-    address = data.address
-    supporter = Supporter(
-        campaign_id=campaign.id or 0,
-        token=secrets.token_urlsafe(32),  # 256 bits
-        email_normalized=email,
-        prefix=data.prefix,
-        first_name=data.first_name,
-        last_name=data.last_name,
-        email=data.email,
-        phone=data.phone,
-        street=address.street,
-        street2=address.street2 or None,
-        city=address.city,
-        state=address.state,
-        zip=address.zip,
-        matched_address=(representation.matched_address or "")[:300] or None,
-        districts=dict(representation.districts),
-        personal_note=data.personal_note or None,
-        source=data.source or None,
-    )
-    session.add(supporter)
-    session.flush()
-    assert supporter.id is not None
-    if data.consent:
-        session.add(
-            Consent(campaign_id=supporter.campaign_id, supporter_id=supporter.id, email=email)
-        )
-    letters = [
-        Letter(
-            campaign_id=supporter.campaign_id,
-            supporter_id=supporter.id,
-            office_id=p.office.id,
-            office_key=p.office.key,
-            official_id=p.official.id,
-            official_name=p.official.name,
-            template_version_id=p.composed.template_version_id,
-            subject=p.composed.subject,
-            body=p.body,
-            state=representation.state or address.state,
-            city=address.city,
-            source=data.source or None,
-        )
-        for p in planned
-    ]
-    session.add_all(letters)
-    session.flush()  # one multi-row INSERT … RETURNING for the ids
-    out = []
-    with session.no_autoflush:
-        for letter, p in zip(letters, planned, strict=True):
-            job = deliveries.enqueue_letter(
-                session, letter=letter, campaign=campaign, office=p.office, settings=settings
-            )
-            out.append(_planned_out(p, letter.id, job.status))
-    # The supporter's own copy (and, where the campaign asks, holding the letters until they
-    # confirm their e-mail) commits with the letters or not at all.
-    notifications.after_submission(session, campaign, supporter, out)
-    session.flush()
-    answer = SubmissionOut(
-        token=supporter.token, matched_address=supporter.matched_address, letters=out
-    )
-    return answer, supporter.id
-
-
-def _planned_out(planned: PlannedLetter, letter_id: int | None, status: str) -> LetterOut:
-    return LetterOut(
-        id=letter_id,
-        office_key=planned.office.key,
-        office_kind=planned.office.kind,
-        official_name=planned.official.name,
-        subject=planned.composed.subject,
-        body=planned.body,
-        status=str(status),
-    )
-
-
-def _submission_out(session: Session, supporter: Supporter) -> SubmissionOut:
-    letters = session.exec(
-        select(Letter).where(Letter.supporter_id == supporter.id).order_by(col(Letter.id))
-    ).all()
-    statuses = deliveries.status_for_letters(session, [letter.id for letter in letters])
-    return SubmissionOut(
-        token=supporter.token,
-        matched_address=supporter.matched_address,
-        letters=[
-            LetterOut(
-                id=letter.id,
-                office_key=letter.office_key,
-                office_kind=letter.office_key.split(":", 1)[0],
-                official_name=letter.official_name,
-                subject=letter.subject,
-                body=letter.body,
-                status=str(statuses.get(letter.id or 0, "queued")),
-            )
-            for letter in letters
-        ],
-    )
+    return outbox.store(session, settings, campaign, data, email, representation, planned, claim)

@@ -11,11 +11,16 @@ lock's holder could wait for a connection held by threads that are themselves wa
 the lock.
 """
 
+import functools
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+
+T = TypeVar("T")
 
 _WRITER = threading.Lock()
 
@@ -46,3 +51,24 @@ def acquire(session: Session) -> bool:
 
 def release() -> None:
     _WRITER.release()
+
+
+def rollback_quietly(session: Session) -> None:
+    with suppress(SQLAlchemyError):
+        session.rollback()
+
+
+def write_transaction(function: Callable[..., T]) -> Callable[..., T]:
+    """One write transaction, under the process's SQLite writer lock (above); a failure
+    rolls back before the lock is let go."""
+
+    @functools.wraps(function)
+    def in_transaction(session: Session, *args: Any) -> T:
+        with one_writer(session):
+            try:
+                return function(session, *args)
+            except BaseException:
+                rollback_quietly(session)
+                raise
+
+    return in_transaction

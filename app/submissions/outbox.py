@@ -1,0 +1,172 @@
+"""The outbox transaction: supporter, consent, letters and one delivery job per letter, or nothing.
+
+Letters are stored exactly as composed (or as the supporter edited them where allowed), so the
+text delivered is the text the supporter saw; ``submission_out`` shows them back with each
+letter's current delivery status.
+"""
+
+import logging
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.campaigns.models import Campaign
+from app.config import Settings
+from app.delivery import service as deliveries
+from app.letters.models import Letter
+from app.notifications import service as notifications
+from app.representatives.service import Representation
+from app.submissions import idempotency, writer
+from app.submissions.letters import PlannedLetter
+from app.submissions.schemas import LetterOut, SubmissionIn, SubmissionOut
+from app.supporters.models import Consent, Supporter
+from app.supporters.service import find_supporter
+
+logger = logging.getLogger(__name__)
+
+
+@writer.write_transaction
+def store(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    data: SubmissionIn,
+    email: str,
+    representation: Representation,
+    planned: list[PlannedLetter],
+    claim: idempotency.Claim | None,
+) -> tuple[SubmissionOut, bool]:
+    try:
+        answer, supporter_id = _insert(
+            session, settings, campaign, data, email, representation, planned
+        )
+        if claim is not None:
+            idempotency.complete(session, claim.key_hash, 201, supporter_id)
+        session.commit()
+    except IntegrityError:
+        # The same e-mail was submitted concurrently and the other request won.
+        session.rollback()
+        supporter = find_supporter(session, campaign.id or 0, email)
+        if supporter is None:
+            raise
+        answer = submission_out(session, supporter)
+        if claim is not None:
+            idempotency.complete(session, claim.key_hash, 200, supporter.id)
+        session.commit()
+        return answer, False
+    except BaseException:
+        writer.rollback_quietly(session)
+        raise
+    logger.info(
+        "submission accepted",
+        extra={"supporter_id": supporter_id, "campaign_id": campaign.id, "letters": len(planned)},
+    )
+    return answer, True
+
+
+def _insert(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    data: SubmissionIn,
+    email: str,
+    representation: Representation,
+    planned: list[PlannedLetter],
+) -> tuple[SubmissionOut, int]:
+    address = data.address
+    supporter = Supporter(
+        campaign_id=campaign.id or 0,
+        token=secrets.token_urlsafe(32),  # 256 bits
+        email_normalized=email,
+        prefix=data.prefix,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        email=data.email,
+        phone=data.phone,
+        street=address.street,
+        street2=address.street2 or None,
+        city=address.city,
+        state=address.state,
+        zip=address.zip,
+        matched_address=(representation.matched_address or "")[:300] or None,
+        districts=dict(representation.districts),
+        personal_note=data.personal_note or None,
+        source=data.source or None,
+    )
+    session.add(supporter)
+    session.flush()
+    assert supporter.id is not None
+    if data.consent:
+        session.add(
+            Consent(campaign_id=supporter.campaign_id, supporter_id=supporter.id, email=email)
+        )
+    letters = [
+        Letter(
+            campaign_id=supporter.campaign_id,
+            supporter_id=supporter.id,
+            office_id=p.office.id,
+            office_key=p.office.key,
+            official_id=p.official.id,
+            official_name=p.official.name,
+            template_version_id=p.composed.template_version_id,
+            subject=p.composed.subject,
+            body=p.body,
+            state=representation.state or address.state,
+            city=address.city,
+            source=data.source or None,
+        )
+        for p in planned
+    ]
+    session.add_all(letters)
+    session.flush()  # one multi-row INSERT … RETURNING for the ids
+    out = []
+    with session.no_autoflush:
+        for letter, p in zip(letters, planned, strict=True):
+            job = deliveries.enqueue_letter(
+                session, letter=letter, campaign=campaign, office=p.office, settings=settings
+            )
+            out.append(planned_out(p, letter.id, job.status))
+    # The supporter's own copy (and, where the campaign asks, holding the letters until they
+    # confirm their e-mail) commits with the letters or not at all.
+    notifications.after_submission(session, campaign, supporter, out)
+    session.flush()
+    answer = SubmissionOut(
+        token=supporter.token, matched_address=supporter.matched_address, letters=out
+    )
+    return answer, supporter.id
+
+
+def planned_out(planned: PlannedLetter, letter_id: int | None, status: str) -> LetterOut:
+    return LetterOut(
+        id=letter_id,
+        office_key=planned.office.key,
+        office_kind=planned.office.kind,
+        official_name=planned.official.name,
+        subject=planned.composed.subject,
+        body=planned.body,
+        status=str(status),
+    )
+
+
+def submission_out(session: Session, supporter: Supporter) -> SubmissionOut:
+    letters = session.exec(
+        select(Letter).where(Letter.supporter_id == supporter.id).order_by(col(Letter.id))
+    ).all()
+    statuses = deliveries.status_for_letters(session, [letter.id for letter in letters])
+    return SubmissionOut(
+        token=supporter.token,
+        matched_address=supporter.matched_address,
+        letters=[
+            LetterOut(
+                id=letter.id,
+                office_key=letter.office_key,
+                office_kind=letter.office_key.split(":", 1)[0],
+                official_name=letter.official_name,
+                subject=letter.subject,
+                body=letter.body,
+                status=str(statuses.get(letter.id or 0, "queued")),
+            )
+            for letter in letters
+        ],
+    )
