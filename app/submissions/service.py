@@ -2,7 +2,7 @@
 
 A submission becomes, in ONE transaction, the supporter, their consent (a separate table), their
 letters exactly as previewed and one delivery job per letter; the idempotency record is marked
-done in that same transaction, so a replay can never see a half-written submission.
+done in that same transaction, so a replay can never see a half-written submission (``outbox.py``).
 
 Database work never runs on the event loop. ``submit`` hops to a worker thread for its two short
 transactions (claim + rate limits + duplicate check; then compose + write), and the district
