@@ -26,7 +26,7 @@ STATUS_MEANINGS = {
     CampaignStatus.live: "Open: supporters can write, and their letters go to the delivery queue.",
     CampaignStatus.paused: (
         "Paused: the public form says it is not accepting letters right now and refuses new "
-        "ones; letters already written stay in the queue and are still delivered."
+        "ones; letters already written wait in the queue and go out when it is live again."
     ),
     CampaignStatus.closed: (
         "Closed for good: like paused, but it cannot be reopened; letters already written are "

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, CampaignStatus
 from app.delivery.channels import Envelope, LetterData
 from app.delivery.claims import Job
 from app.delivery.pacing import SendingWindow, window_for
@@ -46,6 +46,7 @@ class CampaignInfo:
     slug: str
     settings: dict[str, Any]
     window: SendingWindow | None = None
+    paused: bool = False
 
 
 class Directory:
@@ -60,10 +61,18 @@ class Directory:
     def refresh(self, session: Session, *, force: bool = False) -> bool:
         if not force and time.monotonic() - self._loaded_at < self.ttl_s:
             return False
-        rows = session.execute(select(CAMPAIGN.c.id, CAMPAIGN.c.slug, CAMPAIGN.c.settings))
+        rows = session.execute(
+            select(CAMPAIGN.c.id, CAMPAIGN.c.slug, CAMPAIGN.c.settings, CAMPAIGN.c.status)
+        )
         # Windows are parsed once per refresh: an invalid one is logged once, not per claim.
         self.campaigns = {
-            r.id: CampaignInfo(r.id, r.slug, r.settings or {}, window_for(r.settings, r.id))
+            r.id: CampaignInfo(
+                r.id,
+                r.slug,
+                r.settings or {},
+                window_for(r.settings, r.id),
+                paused=r.status == CampaignStatus.paused,
+            )
             for r in rows
         }
         self.offices = {}

@@ -133,10 +133,11 @@ class Worker:
         now = utcnow()
         with Session(self.engine) as session:
             self.directory.refresh(session)
+            # A paused campaign's letters wait in the queue until it is live (or closed) again.
             closed = [
                 cid
                 for cid, info in self.directory.campaigns.items()
-                if info.window is not None and info.window.next_open(now) > now
+                if info.paused or (info.window is not None and info.window.next_open(now) > now)
             ]
             jobs = claims.claim(
                 session,

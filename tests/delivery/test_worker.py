@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.campaigns.models import Campaign
 from app.config import Settings
 from app.delivery import service
 from app.delivery.channels import CHANNELS
@@ -202,3 +203,35 @@ def test_a_channel_that_raises_is_retried_and_the_log_keeps_personal_data_out(
     )
     assert "channel raised" in caplog.text
     assert "anahit@example.org" not in caplog.text
+
+
+def test_a_paused_campaigns_letters_wait_until_it_is_live_again(
+    committed_engine: Engine, delivery_settings: Settings, receiver: tuple[Receiver, str]
+) -> None:
+    app, _ = receiver
+    [paused] = enqueue_letters(committed_engine, 1)
+    [live] = enqueue_letters(committed_engine, 1)
+    with Session(committed_engine) as session:
+        campaign = session.get(Campaign, paused.campaign_id)
+        assert campaign is not None
+        campaign.status = "paused"
+        session.add(campaign)
+        session.commit()
+
+    def live_one_is_sent(session: Session) -> bool:
+        found = session.get(Delivery, live.id)
+        return found is not None and found.status == "sent"
+
+    run_worker(committed_engine, delivery_settings, live_one_is_sent)
+    assert _reload(committed_engine, paused).status == "queued"
+    assert paused.idempotency_key not in app.accepted
+
+    with Session(committed_engine) as session:
+        campaign = session.get(Campaign, paused.campaign_id)
+        assert campaign is not None
+        campaign.status = "live"
+        session.add(campaign)
+        session.commit()
+    run_worker(committed_engine, delivery_settings, all_final)
+    assert _reload(committed_engine, paused).status == "sent"
+    assert paused.idempotency_key in app.accepted
