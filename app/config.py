@@ -104,7 +104,11 @@ class Settings(BaseSettings):
     contact_forms_path: Path | None = None
     # Requests in flight per process before new ones are refused with 503 + Retry-After
     # (0 turns shedding off).
-    max_requests_in_flight: int = 256
+    # Measured (bench/load.py): far above the database pool, requests only queue for the pool
+    # and time out; a few times the pool keeps accepted requests fast and refuses the rest.
+    max_requests_in_flight: int = 32
+    # Seconds a request waits for a database connection before failing (then answered 503).
+    db_pool_timeout_s: float = 10.0
     # Submissions (app/submissions): rate limits per client address and per e-mail, counted in
     # the database (or Redis when redis_url is set) so they hold across API processes.
     rate_limit_enabled: bool = True

@@ -48,7 +48,9 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+def make_engine(
+    database_url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout_s: float = 10.0
+) -> Engine:
     """One engine per process. SQLite gets WAL, foreign keys and a busy timeout."""
     if database_url.startswith("sqlite"):
         engine = create_engine(
@@ -60,6 +62,7 @@ def make_engine(database_url: str, *, pool_size: int = 5, max_overflow: int = 10
         database_url,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
         pool_pre_ping=True,
     )
 

@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            pool_timeout_s=settings.db_pool_timeout_s,
         )
         app.state.metrics.engine_getter.engine = app.state.engine
         app.state.http = httpx.AsyncClient(timeout=settings.lookup_timeout_s)

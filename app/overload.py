@@ -10,6 +10,15 @@ import json
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 NEVER_SHED = frozenset({"/healthz", "/readyz", "/metrics"})
+BUSY = "The service is busy; try again shortly."
+# A person on a page gets a page that retries by itself; nothing they typed was sent yet.
+BUSY_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<meta http-equiv="refresh" content="{seconds}"><title>Busy</title></head>'
+    "<body><main><h1>So many people are writing right now</h1>"
+    "<p>Please wait a moment; this page will try again by itself.</p></main></body></html>"
+)
 
 
 class LoadShedder:
@@ -24,7 +33,7 @@ class LoadShedder:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.max_in_flight:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         self.in_flight += 1
         try:
@@ -32,16 +41,19 @@ class LoadShedder:
         finally:
             self.in_flight -= 1
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"error": {"code": "overloaded", "message": "The service is busy; try again shortly."}}
-        ).encode()
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        if scope["path"].startswith("/api/"):
+            content_type = b"application/json"
+            body = json.dumps({"error": {"code": "overloaded", "message": BUSY}}).encode()
+        else:
+            content_type = b"text/html; charset=utf-8"
+            body = BUSY_PAGE.format(seconds=self.retry_after_s).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 503,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
                     (b"retry-after", str(self.retry_after_s).encode()),
                     (b"content-length", str(len(body)).encode()),
                 ],
