@@ -4,10 +4,12 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.routing import BaseRoute
 
 from app import logs
@@ -102,10 +104,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def metrics() -> Response:
         return Response(app.state.metrics.render(), media_type=CONTENT_TYPE)
 
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
+
     for router in _routers():
         app.include_router(router)
     _document_shared_responses(app)
     return app
+
+
+async def _database_unavailable(request: Request, _error: Exception) -> Response:
+    """The database is restarting or every pooled connection is busy: a retryable 503, not 500."""
+    message = "The service cannot reach its database right now; please try again shortly."
+    headers = {"Retry-After": "5"}
+    if request.url.path.startswith("/api/"):
+        body = {"error": {"code": "storage_unavailable", "message": message}}
+        return JSONResponse(body, status_code=503, headers=headers)
+    return HTMLResponse(f"<!doctype html><title>Try again</title><p>{message}</p>", 503, headers)
 
 
 def _document_shared_responses(app: FastAPI) -> None:

@@ -44,3 +44,17 @@ def test_the_embedded_sqlite_default_migrates_itself_on_start(tmp_path) -> None:
             foreign_keys = connection.execute(text("PRAGMA foreign_keys")).scalar()
     assert mode == "wal"
     assert foreign_keys == 1
+
+
+def test_an_unreachable_database_is_a_retryable_503_not_a_500() -> None:
+    settings = Settings(
+        database_url="postgresql+psycopg://nobody@127.0.0.1:9/none", migrate_on_start=False
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        api = client.get("/api/campaigns")
+        page = client.get("/c/sjr-11")
+    assert api.status_code == 503
+    assert api.headers["retry-after"] == "5"
+    assert api.json()["error"]["code"] == "storage_unavailable"
+    assert page.status_code == 503
+    assert "try again" in page.text
