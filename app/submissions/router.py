@@ -158,8 +158,10 @@ Slug = Annotated[str, Path(max_length=80, description="The campaign's slug, e.g.
     description=(
         "Looks up the supporter's representatives among the campaign's targets, writes one "
         "letter per office (exactly as the preview showed it) and queues one delivery job per "
-        "letter, all in one transaction. `201` with the new submission. The same e-mail in the "
-        "same campaign again: `200` with the existing token and letters, nothing new written.\n\n"
+        "letter, all in one transaction. `201` with the new submission. The same person (e-mail, "
+        "name, street and ZIP) again: `200` with the existing token and letters, nothing new "
+        "written; the same e-mail under another name or street: `409 already_written`, with "
+        "no token (the earlier letters carry their writer's address).\n\n"
         "**Idempotency-Key** (IETF draft): the same key with the same body returns the stored "
         "answer with its original status; with another body `422`; while the first request "
         "is still running `409`. Keys are kept 24 hours. Only successful answers are stored.\n\n"
@@ -178,7 +180,8 @@ Slug = Annotated[str, Path(max_length=80, description="The campaign's slug, e.g.
         ),
         404: _NOT_FOUND,
         409: _error(
-            "The campaign is not live, or a request with this Idempotency-Key is still running.",
+            "The campaign is not live, this e-mail already wrote under another name or street "
+            "(`already_written`), or a request with this Idempotency-Key is still running.",
             "request_in_progress",
             "A request with this Idempotency-Key is still being processed; retry in a moment.",
         ),

@@ -34,7 +34,7 @@ from app.submissions.letters import PlannedLetter, plan_letters
 from app.submissions.lookup import represent
 from app.submissions.schemas import SubmissionIn, SubmissionOut
 from app.supporters.models import Supporter
-from app.supporters.service import find_supporter, get_by_token, normalise_email
+from app.supporters.service import find_supporter, get_by_token, is_same_writer, normalise_email
 
 __all__ = ["SubmissionError", "client_ip", "get_submission", "preview_submission", "submit"]
 
@@ -109,7 +109,9 @@ async def submit(
             if claim.replay_status is not None:
                 answer = await _in_thread(_replay, session, claim)
                 return answer, claim.replay_status == 201
-        earlier = await _in_thread(_admit, session, settings, campaign, email, client_ip, claim)
+        earlier = await _in_thread(
+            _admit, session, settings, campaign, data, email, client_ip, claim
+        )
         if earlier is not None:
             return earlier, False
         representation = await represent(session, client, settings, campaign, data)
@@ -190,11 +192,13 @@ def _admit(
     session: Session,
     settings: Settings,
     campaign: Campaign,
+    data: SubmissionIn,
     email: str,
     client_ip: str | None,
     claim: idempotency.Claim | None,
 ) -> SubmissionOut | None:
-    """Count the request against the rate limits; return the earlier submission of this e-mail."""
+    """Count the request against the rate limits; return the earlier submission of this e-mail
+    when the same person (name and street address) sends again."""
     if random.randrange(_HOUSEKEEPING_EVERY) == 0:
         idempotency.purge_expired(session)
         ratelimit.purge_expired(session)
@@ -211,6 +215,17 @@ def _admit(
     if supporter is None:
         session.commit()
         return None
+    address = data.address
+    if not is_same_writer(supporter, data.first_name, data.last_name, address.street, address.zip):
+        session.commit()
+        raise SubmissionError(
+            409,
+            "already_written",
+            "This e-mail address has already been used to write to this campaign, and each "
+            "person writes once. If that was you, send the same name and street address again "
+            "to see those letters.",
+            field="email",
+        )
     answer = outbox.submission_out(session, supporter)
     if claim is not None:
         idempotency.complete(session, claim.key_hash, 200, supporter.id)

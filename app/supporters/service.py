@@ -57,6 +57,29 @@ def find_supporter(session: Session, campaign_id: int, email: str) -> Supporter 
     ).first()
 
 
+def is_same_writer(
+    supporter: Supporter, first_name: str, last_name: str, street: str, zip_code: str
+) -> bool:
+    """Whether a new submission under a known e-mail comes from the person who wrote before.
+
+    Anyone can type someone else's e-mail address; only the same name and street address (a
+    double click, or the same person coming back) may see the earlier letters, which carry
+    that person's address.
+    """
+    if supporter.erased_at is not None:
+        return False
+
+    def same(a: str | None, b: str | None) -> bool:
+        return " ".join((a or "").casefold().split()) == " ".join((b or "").casefold().split())
+
+    return (
+        same(supporter.first_name, first_name)
+        and same(supporter.last_name, last_name)
+        and same(supporter.street, street)
+        and (supporter.zip or "")[:5] == (zip_code or "").strip()[:5]
+    )
+
+
 def get_by_token(session: Session, token: str) -> Supporter | None:
     return session.exec(select(Supporter).where(Supporter.token == token)).first()
 

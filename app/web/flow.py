@@ -7,13 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from anyio import to_thread
 from starlette.responses import Response
 
 from app.representatives.service import RepresentativeLookupError
 from app.submissions import service as submissions
 from app.submissions.service import SubmissionError
-from app.supporters import service as supporters
 from app.web import campaign_view as view
 from app.web.context import PageContext
 from app.web.forms import MESSAGES, SupporterForm
@@ -72,36 +70,7 @@ async def send(
         return _failure(ctx, form, error)
     if not out.token:
         return _failure(ctx, form, RuntimeError("submission without a token"))
-    if not _created and not await to_thread.run_sync(_same_writer, ctx, out.token, form):
-        return SubmitFailure(200, ctx.already_written())
     return out.token
-
-
-def _same_writer(ctx: PageContext, token: str, form: SupporterForm) -> bool:
-    """Whether an earlier submission under this e-mail was written by the person now sending.
-
-    The API answers a repeat with the earlier submission's token, and the token opens its
-    letters, which carry the writer's address. Anyone can type someone else's e-mail, so the
-    page only leads to the earlier letters when the name and street address match too (a
-    double click, or the same person coming back); otherwise it just says they already wrote.
-    """
-    supporter = supporters.get_by_token(ctx.session, token)
-    if supporter is None or supporter.erased_at is not None:
-        return False
-    v = form.values
-
-    def same(a: str | None, b: str | None) -> bool:
-        return " ".join((a or "").casefold().split()) == " ".join((b or "").casefold().split())
-
-    return all(
-        same(x, y)
-        for x, y in (
-            (supporter.first_name, v["first_name"]),
-            (supporter.last_name, v["last_name"]),
-            (supporter.street, v["street"]),
-            (supporter.zip[:5], v["zip"][:5]),
-        )
-    )
 
 
 def _submission(ctx: PageContext, form: SupporterForm) -> Any:
@@ -125,6 +94,8 @@ def _failure(ctx: PageContext, form: SupporterForm, error: Exception) -> SubmitF
         if status == 429:
             retry_after = math.ceil(getattr(error, "retry_after", None) or 60)
             return SubmitFailure(429, ctx.rate_limited(retry_after))
+        if status == 409 and getattr(error, "code", "") == "already_written":
+            return SubmitFailure(200, ctx.already_written())
         if status == 409:
             form.add_error("form", ctx.gettext(MESSAGES["in_progress"]))
             return SubmitFailure(409)

@@ -100,12 +100,31 @@ def test_the_same_supporter_writing_again_gets_200_and_the_same_letters(
     api: TestClient, world: World, committed_engine: Engine
 ) -> None:
     first = api.post(url(world), json=submission(email="Anahit@Example.org"))
-    again = api.post(url(world), json=submission(n=101, email="anahit@EXAMPLE.ORG "))
+    again = api.post(url(world), json=submission(email="anahit@EXAMPLE.ORG "))
 
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["token"] == first.json()["token"]
     assert again.json()["letters"] == first.json()["letters"]
     assert count(committed_engine, Letter) == 5 and count(committed_engine, Delivery) == 5
+
+
+def test_someone_else_using_a_known_email_gets_no_token_and_no_letters(
+    api: TestClient, world: World, committed_engine: Engine
+) -> None:
+    """The earlier letters carry the writer's address: a stranger typing that e-mail with
+    another name or street must not receive the token that opens them."""
+    first = api.post(url(world), json=submission(email="anahit@example.org"))
+    stranger = api.post(
+        url(world), json=submission(n=101, email="anahit@example.org", first_name="Mallory")
+    )
+
+    assert first.status_code == 201
+    assert stranger.status_code == 409
+    body = stranger.json()
+    assert body["error"]["code"] == "already_written"
+    assert first.json()["token"] not in stranger.text
+    assert "letters" not in body and "N Brand" not in stranger.text
+    assert count(committed_engine, Letter) == 5
 
 
 def test_consent_is_stored_only_when_given(
