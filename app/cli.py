@@ -66,9 +66,28 @@ def serve(
     )
 
 
+def worker(
+    concurrency: int = typer.Option(None, help="Sends in flight (default: setting, 16)."),
+    batch: int = typer.Option(None, help="Jobs claimed per database round trip (default 100)."),
+    exit_when_idle: bool = typer.Option(
+        False, help="Stop once no job is queued, retrying or being sent."
+    ),
+) -> None:
+    """Run one delivery worker until SIGTERM/SIGINT (several may share one PostgreSQL).
+
+    It also sends supporters' own e-mails (copies, confirmations). On the first signal it stops
+    claiming, lets in-flight sends finish and hands the rest back; a second signal abandons
+    in-flight sends (their leases let another worker retry them).
+    """
+    from app.delivery.cli import serve_worker
+    from app.notifications.outbox import start_in_process as start_supporter_emails
+
+    serve_worker(concurrency, batch, exit_when_idle, companions=[start_supporter_emails])
+
+
 def _register_domain_commands() -> None:
     from app.campaigns.cli import campaigns_cli
-    from app.delivery.cli import deliveries_cli, run_worker
+    from app.delivery.cli import deliveries_cli
     from app.letters.cli import letters_cli
     from app.notifications.cli import notifications_cli
     from app.organisers.cli import organisers_cli
@@ -81,7 +100,7 @@ def _register_domain_commands() -> None:
     cli.add_typer(reps_cli, name="reps")
     cli.add_typer(supporters_cli, name="supporters")
     cli.add_typer(deliveries_cli, name="deliveries")
-    cli.command("worker")(run_worker)
+    cli.command("worker")(worker)
     cli.add_typer(notifications_cli, name="notifications")
     cli.add_typer(organisers_cli, name="organisers")
     cli.add_typer(reports_cli, name="reports")

@@ -3,15 +3,16 @@
 import asyncio
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
 import typer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.campaigns.models import Campaign
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import make_engine
 from app.delivery import service
 from app.delivery.service import DeliveryFilter
@@ -153,6 +154,20 @@ def run_worker(
     On the first signal it stops claiming, lets in-flight sends finish and hands the rest back;
     a second signal abandons in-flight sends (their leases let another worker retry them).
     """
+    serve_worker(concurrency, batch, exit_when_idle)
+
+
+Companion = Callable[[Engine, Settings], Callable[[], Awaitable[None]]]
+
+
+def serve_worker(
+    concurrency: int | None,
+    batch: int | None,
+    exit_when_idle: bool,
+    companions: Sequence[Companion] = (),
+) -> None:
+    """Run a worker, and beside it on the same loop any ``companions`` (other outboxes, such as
+    supporters' own e-mails), which are stopped once the worker has stopped."""
     from app.delivery.worker import Worker
 
     # The event loop hands the GIL to the database thread at every socket call; a shorter
@@ -168,7 +183,12 @@ def run_worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)
-        await worker.run()
+        stops = [start(engine, settings) for start in companions]
+        try:
+            await worker.run()
+        finally:
+            for stop in stops:
+                await stop()
 
     try:
         import uvloop
