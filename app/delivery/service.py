@@ -67,24 +67,39 @@ def enqueue_letter(
     in one multi-row INSERT at the caller's next flush; ``letter_id`` is unique, so a second job
     for the same letter is refused there.
     """
-    assert letter.id is not None and campaign.id is not None
-    channel, notice = choose_channel(campaign, office, settings)
-    now = utcnow()
-    delivery = Delivery(
-        letter_id=letter.id,
-        campaign_id=campaign.id,
-        office_key=letter.office_key,
-        channel=channel,
-        status=DeliveryStatus.held if channel == HOLD else DeliveryStatus.queued,
-        idempotency_key=idempotency_key_for(letter.id, campaign.id),
-        last_error=notice,
-        # Outside the campaign's sending window the letter waits for the window to open.
-        next_attempt_at=next_send_time(campaign.settings, campaign.id, now),
-        created_at=now,
-        updated_at=now,
-    )
+    assert letter.id is not None
+    delivery = Delivery(**job_row(letter.id, letter.office_key, campaign, office, settings))
     session.add(delivery)
     return delivery
+
+
+def job_row(
+    letter_id: int,
+    office_key: str,
+    campaign: Campaign,
+    office: Office | None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The delivery job's column values for one letter, as ``enqueue_letter`` stores them; for
+    callers that insert many jobs in one statement without building ORM objects."""
+    assert campaign.id is not None
+    channel, notice = choose_channel(campaign, office, settings)
+    now = now or utcnow()
+    return {
+        "letter_id": letter_id,
+        "campaign_id": campaign.id,
+        "office_key": office_key,
+        "channel": channel,
+        "status": DeliveryStatus.held if channel == HOLD else DeliveryStatus.queued,
+        "idempotency_key": idempotency_key_for(letter_id, campaign.id),
+        "attempts": 0,
+        "last_error": notice,
+        # Outside the campaign's sending window the letter waits for the window to open.
+        "next_attempt_at": next_send_time(campaign.settings, campaign.id, now),
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def status_for_letters(session: Session, letter_ids: Iterable[int]) -> dict[int, str]:
