@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.campaigns.models import Campaign, OfficeKind, TemplateVersion
+from app.letters.compose import variant_seed
 from app.letters.context import (
     CONTEXT_FIELDS,
     SAMPLE_SUPPORTER,
@@ -206,14 +207,18 @@ def preview(
     if result.problems:
         return result
     context = letter_context(campaign, office, official, writer, today)
-    seed = f"{writer.email}\x00{office.key}"
+    # The same seed and file names as compose_letter, so the preview shows the variants the
+    # office will really receive from this writer.
+    seed = variant_seed(writer.email, office.key)
     for part, source in (("subject", subject), ("body", body)):
         try:
-            text = render_template_source(source, context, name=part, variant_seed=seed)
+            text = render_template_source(
+                source, context, name=f"{name}.{part}.txt", variant_seed=seed
+            )
         except LetterTemplateError as error:
             result.problems.append(Problem(part, error.line, error.message))
             continue
-        setattr(result, part, text.strip() if part == "subject" else text)
+        setattr(result, part, " ".join(text.split()) if part == "subject" else text.strip() + "\n")
     return result
 
 

@@ -108,7 +108,8 @@ def retry(
     status: str | None = STATUS,
     ids: list[int] = IDS,
 ) -> None:
-    """Send matching dead, failed or cancelled jobs again now (held jobs stay held)."""
+    """Send matching dead, failed or cancelled jobs again now; held jobs go out if their
+    office kind now has a channel, and otherwise stay held."""
     _act("retry", (campaign, office, state, status, ids))
 
 

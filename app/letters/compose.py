@@ -72,6 +72,12 @@ def template_name_for(campaign: Campaign, office: Office, official: Official | N
     return office.kind
 
 
+def variant_seed(email: str, office_key: str) -> str:
+    """What ``pick(...)`` variants are chosen by: the same writer to the same office always gets
+    the same letter (a replay, a preview), different writers get varied ones."""
+    return f"{email.strip().lower()}\n{office_key}"
+
+
 def render_letter(
     name: str,
     subject_source: str,
@@ -82,7 +88,7 @@ def render_letter(
 ) -> tuple[str, str]:
     """Subject (one line) and body exactly as ``compose_letter`` renders them, for previews of
     unsaved templates: same variant seed, same template names, same clean-up."""
-    seed = f"{email.strip().lower()}\n{office_key}"
+    seed = variant_seed(email, office_key)
     subject = render_template_source(
         subject_source, context, name=f"{name}.subject.txt", variant_seed=seed
     )
