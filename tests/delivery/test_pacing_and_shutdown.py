@@ -39,7 +39,8 @@ def test_one_office_gets_no_more_than_its_pace_while_others_are_not_held_up(
         min(by_key[d.idempotency_key] for d in deliveries if d.office_key == k)
         for k in {d.office_key for d in deliveries}
     ]
-    assert abs(firsts[0] - firsts[1]) < 0.2
+    # (One after the other, the second office would start 1.2 s later.)
+    assert abs(firsts[0] - firsts[1]) < 0.6
 
 
 def test_a_channel_pace_holds_across_two_workers(
