@@ -3,6 +3,8 @@
 import hashlib
 import re
 from datetime import timedelta
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -50,14 +52,19 @@ def remember_districts(
         "created_at": now,
         "expires_at": now + timedelta(days=days),
     }
-    dialect = session.get_bind().dialect.name
+    session.execute(_upsert(session.get_bind().dialect.name), values)
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> Any:
+    # Built once per dialect: this runs for every geocoded supporter, and building the
+    # statement anew costs more than executing it.
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(DistrictLookupCache).values(**values)
-    statement = statement.on_conflict_do_update(
+    statement = insert(DistrictLookupCache)
+    return statement.on_conflict_do_update(
         index_elements=["key"],
         set_={k: statement.excluded[k] for k in ("result", "created_at", "expires_at")},
     )
-    session.execute(statement)
 
 
 def purge_expired(session: Session) -> int:
