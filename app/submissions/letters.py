@@ -5,16 +5,16 @@ is deterministic per supporter and office), so the supporter sends exactly what 
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, TemplateVersion
 from app.letters.compose import (
     ComposedLetter,
     SupporterDetails,
     compose_letter,
-    current_templates,
     excluded_official_ids,
     template_name_for,
 )
@@ -78,7 +78,7 @@ def plan_letters(
             "(the seats are vacant or not part of the campaign), so there is no letter to send.",
             field="address",
         )
-    templates = current_templates(session, campaign.id or 0)  # one query for every letter
+    templates = _current_templates(session, campaign.id or 0)  # one query for every letter
     planned = []
     for office, official in targets:
         template = templates.get(template_name_for(campaign, office, official))
@@ -89,6 +89,43 @@ def plan_letters(
             PlannedLetter(office, official, composed, overrides.get(office.key, composed.body))
         )
     return planned
+
+
+# Each template's versions, newest last: ids and creation times only, not the texts.
+_VERSION_HEADS = (
+    select(TemplateVersion.id, TemplateVersion.name, TemplateVersion.created_at)
+    .where(TemplateVersion.campaign_id == bindparam("campaign_id"))
+    .order_by(col(TemplateVersion.version))
+)
+# Template versions are never updated (a change is a new version), so their texts are kept per
+# process, keyed by id and creation time (an id alone could come back after a deletion on
+# SQLite). Copies, never attached to a session, so any thread may read them.
+_VERSIONS: dict[tuple[int, datetime], TemplateVersion] = {}
+_MAX_VERSIONS = 512
+
+
+def _current_templates(session: Session, campaign_id: int) -> dict[str, TemplateVersion]:
+    """The newest version of each of the campaign's templates (as ``current_templates``), the
+    texts read from the database only the first time a version is used in this process."""
+    heads = session.exec(_VERSION_HEADS, params={"campaign_id": campaign_id}).all()
+    newest = {name: (version_id, created) for version_id, name, created in heads}
+    missing = [key[0] for key in newest.values() if key not in _VERSIONS]
+    if missing:
+        if len(_VERSIONS) > _MAX_VERSIONS:
+            _VERSIONS.clear()
+        rows = session.exec(select(TemplateVersion).where(col(TemplateVersion.id).in_(missing)))
+        for row in rows:
+            assert row.id is not None
+            _VERSIONS[(row.id, row.created_at)] = TemplateVersion(
+                id=row.id,
+                campaign_id=row.campaign_id,
+                name=row.name,
+                version=row.version,
+                subject_source=row.subject_source,
+                body_source=row.body_source,
+                created_at=row.created_at,
+            )
+    return {name: _VERSIONS[key] for name, key in newest.items() if key in _VERSIONS}
 
 
 def _check_overrides(
