@@ -22,7 +22,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -103,37 +103,53 @@ def _count_in_database(
 
     Rows are written in key order, so two requests never lock the same rows in opposite orders.
     """
-    dialect = session.get_bind().dialect.name
+    now = utcnow()
+    ordered = sorted(windows)
+    params: dict[str, Any] = {}
+    for n, (key, start, window_s) in enumerate(ordered):
+        params[f"key{n}"] = key
+        params[f"start{n}"] = start
+        params[f"before{n}"] = start - window_s
+        params[f"expires{n}"] = now + timedelta(seconds=2 * window_s)
+    upsert, read_earlier = _statements(session.get_bind().dialect.name, len(ordered))
+    current = {key: int(count) for key, count in session.execute(upsert, params).all()}
+    earlier = session.execute(read_earlier, params).all()
+    previous = {key: int(count) for key, count in earlier}
+    return {key: (current[key], previous.get(key, 0)) for key, _, _ in windows}
+
+
+@lru_cache(maxsize=16)
+def _statements(dialect: str, size: int) -> tuple[Any, Any]:
+    """The upsert and the read for ``size`` limits, built once: building them costs more than
+    running them. Parameters ``key<n>``, ``start<n>``, ``before<n>``, ``expires<n>``."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table: Any = RateLimitBucket.__table__  # type: ignore[attr-defined]
-    now = utcnow()
     rows = [
         {
-            "bucket_key": key,
-            "window_start": start,
+            "bucket_key": bindparam(f"key{n}", type_=table.c.bucket_key.type),
+            "window_start": bindparam(f"start{n}", type_=table.c.window_start.type),
             "count": 1,
-            "expires_at": now + timedelta(seconds=2 * window_s),
+            "expires_at": bindparam(f"expires{n}", type_=table.c.expires_at.type),
         }
-        for key, start, window_s in sorted(windows)
+        for n in range(size)
     ]
     statement = insert(table).values(rows)
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=["bucket_key", "window_start"],
         set_={"count": table.c.count + 1},
     ).returning(table.c.bucket_key, table.c.count)
-    current = {key: int(count) for key, count in session.execute(statement).all()}
-    earlier = session.execute(
-        select(table.c.bucket_key, table.c.count).where(
-            or_(
-                *(
-                    and_(table.c.bucket_key == key, table.c.window_start == start - window_s)
-                    for key, start, window_s in windows
+    read_earlier = select(table.c.bucket_key, table.c.count).where(
+        or_(
+            *(
+                and_(
+                    table.c.bucket_key == bindparam(f"key{n}"),
+                    table.c.window_start == bindparam(f"before{n}"),
                 )
+                for n in range(size)
             )
         )
-    ).all()
-    previous = {key: int(count) for key, count in earlier}
-    return {key: (current[key], previous.get(key, 0)) for key, _, _ in windows}
+    )
+    return upsert, read_earlier
 
 
 def purge_expired(session: Session) -> None:
