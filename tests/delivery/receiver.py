@@ -95,7 +95,9 @@ class Receiver:
             await asyncio.sleep(behaviour[1])
             behaviour = "ok"
         if behaviour == "timeout":
+            # The client has given up by now; what arrives late is a gateway timeout.
             await asyncio.sleep(self.hang_s)
+            return 504, [], b"gateway timeout"
         if behaviour == "ok":
             self.accepted.setdefault(key, time.time())
             return 200, [], json.dumps({"id": f"rcv-{key[-8:]}"}).encode()
