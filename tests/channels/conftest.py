@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.config import PROJECT_ROOT, Settings
 from app.delivery.channels import Envelope, Outcome
+from app.delivery.envelopes import SUPPORTER_FIELDS
 from tests.channels.standins import (
     ContactFormStandIn,
     CwcStandIn,
@@ -23,18 +24,6 @@ from tests.factories import make_campaign, make_letter, make_office, make_suppor
 from tests.servers import free_port, serve_asgi
 
 SHARED_SCHEMA = PROJECT_ROOT.parent / "shared" / "data" / "cwc" / "cwc_schema_v2.rng"
-SUPPORTER_FIELDS = (
-    "prefix",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "street",
-    "street2",
-    "city",
-    "state",
-    "zip",
-)
 CWC_KEY = "test-cwc-key"
 MAIL_TOKEN = "re_test_token"
 
