@@ -30,7 +30,11 @@ from tests.factories import (
 from tests.organisers.accounts import PASSWORD, make_organiser, sign_in
 from tests.servers import serve_asgi
 
-pytestmark = pytest.mark.browser
+# Browser tests run on SQLite only (the route tests cover PostgreSQL): one variant, not a skip.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -66,9 +70,6 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def local(database_url: str, request: pytest.FixtureRequest) -> Settings:
-    # Decided before any database work, so the PostgreSQL variants skip at no cost.
-    if not database_url.startswith("sqlite"):
-        pytest.skip("browser tests run on SQLite only; the route tests cover PostgreSQL")
     settings: Settings = request.getfixturevalue("settings")
     return settings.model_copy(update={"insecure_cookies": True})
 

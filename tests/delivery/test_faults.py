@@ -12,11 +12,11 @@ from tests.servers import serve_asgi
 
 
 @pytest.mark.postgres_only
+# Several worker processes share one PostgreSQL; SQLite has one writer.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_workers_killed_mid_run_lose_no_letter_and_double_none(
     committed_engine: Engine, database_url: str
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several worker processes share one PostgreSQL; SQLite has one writer")
     # Slow answers and few connections keep every worker busy for seconds, longer than a
     # replacement takes to start on a loaded machine, so kills land mid-run.
     receiver = Receiver(keep_bodies=False, delay_s=0.25)

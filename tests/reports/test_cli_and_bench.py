@@ -60,11 +60,10 @@ def test_cli_export_writes_the_file_and_shows_progress_on_stderr(
 
 
 @pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 shell is not installed")
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sqlite_shell_and_python_paths_write_the_same_rows(
     committed_world: World, db: Session, database_url: str
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the shell path is SQLite's")
     filters = ExportFilters(campaign_id=committed_world.campaign.id)  # type: ignore[arg-type]
     shell = b"".join(deliveries_csv(db, filters, include_personal=True))
     python = b"".join(deliveries_csv(db, filters, include_personal=True, sqlite_shell=None))
@@ -74,11 +73,10 @@ def test_sqlite_shell_and_python_paths_write_the_same_rows(
     assert any(ARMENIAN_NAME in row for row in read(shell))
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_failing_sqlite_shell_falls_back_to_the_python_writer(
     committed_world: World, db: Session, database_url: str
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the shell path is SQLite's")
     filters = ExportFilters(campaign_id=committed_world.campaign.id)  # type: ignore[arg-type]
     # `false` exits 1 without a byte of output, as the shell does when it cannot open the file.
     data = b"".join(deliveries_csv(db, filters, include_personal=False, sqlite_shell="false"))
