@@ -18,7 +18,8 @@ run: $(STAMP)
 	$(BIN)/lettercast db upgrade
 	$(BIN)/lettercast campaigns load letter_templates/sjr-11
 	$(BIN)/lettercast reps sync --if-empty || echo "Officials were not loaded; see the message above. The service starts anyway."
-	$(BIN)/lettercast serve
+	# Plain HTTP on 127.0.0.1 only: browsers refuse the Secure __Host- session cookie there.
+	LETTERCAST_INSECURE_COOKIES=true $(BIN)/lettercast serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
