@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.admin import campaign_service as campaigns
@@ -26,7 +27,7 @@ from app.organisers.auth import (
     current_session,
     record_audit,
 )
-from app.organisers.models import OrganiserSession
+from app.organisers.models import Organiser, OrganiserSession
 
 router = APIRouter(route_class=AdminRoute, tags=["organiser workspace"], include_in_schema=False)
 
@@ -119,11 +120,15 @@ def create_campaign(
         return _editor_page(
             request, session, None, form=parsed.form, errors=parsed.errors, status_code=400
         )
-    record_audit(
-        session, organiser, "campaign.create", campaign.slug, after=campaigns.snapshot(campaign)
+    return _saved(
+        session,
+        organiser,
+        campaign,
+        "campaign.create",
+        campaign.slug,
+        None,
+        campaigns.snapshot(campaign),
     )
-    session.commit()
-    return RedirectResponse(f"/admin/campaigns/{campaign.slug}?saved=1", status_code=303)
 
 
 @router.get("/admin/campaigns/{slug}")
@@ -164,11 +169,15 @@ def save_campaign(
         return _editor_page(
             request, session, campaign, form=parsed.form, errors=parsed.errors, status_code=400
         )
-    record_audit(
-        session, organiser, "campaign.update", campaign.slug, before, campaigns.snapshot(campaign)
+    return _saved(
+        session,
+        organiser,
+        campaign,
+        "campaign.update",
+        campaign.slug,
+        before,
+        campaigns.snapshot(campaign),
     )
-    session.commit()
-    return RedirectResponse(f"/admin/campaigns/{campaign.slug}?saved=1", status_code=303)
 
 
 @router.post("/admin/campaigns/{slug}/status", dependencies=[CsrfDep])
@@ -187,11 +196,15 @@ def change_status(
         return _editor_page(
             request, session, campaign, errors={"status": error.message}, status_code=400
         )
-    record_audit(
-        session, organiser, "campaign.status", campaign.slug, {"status": before}, {"status": status}
+    return _saved(
+        session,
+        organiser,
+        campaign,
+        "campaign.status",
+        campaign.slug,
+        {"status": before},
+        {"status": status},
     )
-    session.commit()
-    return RedirectResponse(f"/admin/campaigns/{campaign.slug}?saved=1", status_code=303)
 
 
 @router.post("/admin/campaigns/{slug}/channels", dependencies=[CsrfDep])
@@ -203,9 +216,9 @@ def save_channels(
         return _editor_page(request, session, campaign, errors=errors, status_code=400)
     before = (campaign.settings or {}).get("channels") or {}
     campaigns.set_channels(session, campaign, channels)
-    record_audit(session, organiser, "campaign.channels", campaign.slug, before, channels)
-    session.commit()
-    return RedirectResponse(f"/admin/campaigns/{campaign.slug}?saved=1", status_code=303)
+    return _saved(
+        session, organiser, campaign, "campaign.channels", campaign.slug, before, channels
+    )
 
 
 @router.post("/admin/campaigns/{slug}/stances", dependencies=[CsrfDep])
@@ -236,11 +249,16 @@ def add_stance(
             errors={f"stance_{error.field}": error.message},
             status_code=400,
         )
-    record_audit(
-        session, organiser, "campaign.stance", campaign.slug, before, campaign.targeting["stances"]
+    return _saved(
+        session,
+        organiser,
+        campaign,
+        "campaign.stance",
+        campaign.slug,
+        before,
+        campaign.targeting["stances"],
+        anchor="stances",
     )
-    session.commit()
-    return RedirectResponse(f"/admin/campaigns/{campaign.slug}?saved=1#stances", status_code=303)
 
 
 @router.post("/admin/campaigns/{slug}/stances/remove", dependencies=[CsrfDep])
@@ -249,8 +267,30 @@ def remove_stance(
 ) -> Response:
     before = list((campaign.targeting or {}).get("stances") or [])
     campaigns.remove_stance(session, campaign, str(data.get("official_id") or ""))
-    record_audit(
-        session, organiser, "campaign.stance", campaign.slug, before, campaign.targeting["stances"]
+    return _saved(
+        session,
+        organiser,
+        campaign,
+        "campaign.stance",
+        campaign.slug,
+        before,
+        campaign.targeting["stances"],
+        anchor="stances",
     )
+
+
+def _saved(
+    session: Session,
+    organiser: Organiser,
+    campaign: Campaign,
+    action: str,
+    target: str,
+    before: Any,
+    after: Any,
+    anchor: str = "",
+) -> RedirectResponse:
+    """Every editor change ends the same way: audited, committed, back to the editor."""
+    record_audit(session, organiser, action, target, before, after)
     session.commit()
-    return RedirectResponse(f"/admin/campaigns/{campaign.slug}?saved=1#stances", status_code=303)
+    fragment = f"#{anchor}" if anchor else ""
+    return RedirectResponse(f"/admin/campaigns/{campaign.slug}?saved=1{fragment}", status_code=303)
