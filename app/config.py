@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     delivery_poll_s: float = 0.5  # idle wait between claims when nothing is due
     delivery_send_timeout_s: float = 120.0  # a channel taking longer is retried
     delivery_shutdown_grace_s: float = 10.0  # in-flight sends may finish this long on stop
-    delivery_http_transport: str = "aiohttp"  # or "httpx" (httpx's own pool; slower)
+    http_transport: str = "aiohttp"  # every outgoing client; or "httpx" (its own pool; slower)
     # Pacing across all workers: sends per minute per channel ({"cwc": 600}), and per office,
     # keyed by channel or "*" for every channel ({"*": 30}); burst = sends allowed back to back.
     delivery_channel_rates: dict[str, float] = {}

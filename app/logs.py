@@ -1,7 +1,7 @@
 """Structured logging, one JSON object per line, with no personal data.
 
 What keeps personal data out: we never log request bodies or query strings (an address or an
-e-mail can sit in either), uvicorn's own access log is replaced by ``access_log_middleware``
+e-mail can sit in either), uvicorn's own access log is replaced by ``AccessLog``
 below, which logs the route *template* (``/api/submissions/{token}``), not the concrete path.
 Code that logs must pass ids, never names, e-mails or addresses.
 """
@@ -10,11 +10,9 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message"}
 
@@ -58,25 +56,51 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
 access_logger = logging.getLogger("lettercast.access")
 
 
-async def access_log_middleware(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    started = time.perf_counter()
-    response = await call_next(request)
-    elapsed = time.perf_counter() - started
-    route = getattr(request.scope.get("route"), "path", "<unmatched>")
-    access_logger.info(
-        "request",
-        extra={
-            "method": request.method,
-            "route": route,
-            "status": response.status_code,
-            "ms": round(elapsed * 1000, 2),
-        },
-    )
-    metrics = getattr(request.app.state, "metrics", None)
-    if metrics is not None:
-        metrics.request_seconds.labels(request.method, route, str(response.status_code)).observe(
-            elapsed
-        )
-    return response
+class AccessLog:
+    """Logs and times every HTTP request by its route template, as plain ASGI middleware.
+
+    Plain ASGI rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` runs
+    each request in a task group with memory streams, which cost more CPU than a whole
+    ``/healthz`` answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless the app starts a response: an exception escaping it is a 500
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+
+    @staticmethod
+    def _record(scope: Scope, status: int, elapsed: float) -> None:
+        # Routing fills scope["route"] in place; the template, never the concrete path.
+        route = getattr(scope.get("route"), "path", "<unmatched>")
+        method = scope["method"]
+        if access_logger.isEnabledFor(logging.INFO):
+            access_logger.info(
+                "request",
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                },
+            )
+        app = scope.get("app")
+        metrics = getattr(getattr(app, "state", None), "metrics", None)
+        if metrics is not None:
+            metrics.request_seconds.labels(method, route, str(status)).observe(elapsed)

@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -15,6 +14,7 @@ from starlette.routing import BaseRoute
 from app import logs
 from app.config import Settings, get_settings
 from app.db import make_engine
+from app.http_client import make_http_client
 from app.metrics import CONTENT_TYPE, AppMetrics
 from app.migrations import is_at_head, upgrade_to_head
 from app.overload import LoadShedder
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_timeout_s=settings.db_pool_timeout_s,
         )
         app.state.metrics.engine_getter.engine = app.state.engine
-        app.state.http = httpx.AsyncClient(timeout=settings.lookup_timeout_s)
+        app.state.http = make_http_client(settings, timeout=settings.lookup_timeout_s)
         stop_worker = None
         if settings.run_worker_in_process:
             from app.delivery.worker import start_in_process
@@ -69,12 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = AppMetrics()
-    app.middleware("http")(logs.access_log_middleware)
+    app.add_middleware(logs.AccessLog)
     # Added last so it runs first: a shed request costs almost nothing.
     app.add_middleware(LoadShedder, max_in_flight=settings.max_requests_in_flight)
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get(

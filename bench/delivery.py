@@ -229,7 +229,7 @@ def measure(url: str, database_url: str, args: argparse.Namespace) -> float:
         webhook_secret=SECRET,
         delivery_poll_s=0.05,
         log_level="WARNING",
-        delivery_http_transport=args.transport,
+        http_transport=args.transport,
     )
     rate = run_worker(engine, settings, args.concurrency, args.batch)
     engine.dispose()
@@ -255,7 +255,7 @@ def main() -> None:
     # Rounds interleave the three measurements, so a busy moment on the machine hits them
     # alike; each figure is the best of its rounds.
     with receiver_process() as url:
-        settings = Settings(delivery_http_transport=args.transport)
+        settings = Settings(http_transport=args.transport)
         for n in range(1, args.rounds + 1):
             bare = _run(bare_loop(url + "/hook", settings, args.letters, args.concurrency))
             samples["bare"].append(bare)

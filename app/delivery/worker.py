@@ -35,6 +35,7 @@ from app.delivery.envelopes import Directory, load_envelopes
 from app.delivery.models import DeliveryStatus
 from app.delivery.outcomes import result_for
 from app.delivery.pacing import Rates
+from app.http_client import make_http_client
 from app.supporters import service as supporters
 
 log = logging.getLogger("lettercast.delivery")
@@ -42,15 +43,10 @@ PURGE_EVERY_S = 3600.0  # the retention purge is cheap when there is nothing to 
 
 
 def make_delivery_client(settings: Settings, concurrency: int) -> httpx.AsyncClient:
-    """One client for every send; the aiohttp transport roughly triples httpx's own throughput."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    if settings.delivery_http_transport == "aiohttp":
-        from httpx_aiohttp import AiohttpTransport
-
-        transport: httpx.AsyncBaseTransport = AiohttpTransport(limits=limits)
-    else:
-        transport = httpx.AsyncHTTPTransport(limits=limits)
-    return httpx.AsyncClient(transport=transport, timeout=settings.webhook_timeout_s)
+    """One client for every send, with a connection per send in flight."""
+    return make_http_client(
+        settings, timeout=settings.webhook_timeout_s, max_connections=concurrency
+    )
 
 
 class Worker:

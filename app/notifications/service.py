@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
 from app.campaigns.models import Campaign
@@ -25,9 +26,10 @@ from app.db import utcnow
 from app.delivery import service as deliveries
 from app.delivery.models import Delivery, DeliveryStatus
 from app.letters.models import Letter
-from app.notifications.models import EmailConfirmation, Notification
-from app.supporters.models import Consent, Supporter
+from app.notifications.models import EmailConfirmation, Notification, NotificationStatus
+from app.supporters.models import Consent
 
+_NOTIFICATION: Table = Notification.__table__  # type: ignore[attr-defined]
 AWAITING_CONFIRMATION = "Held: waiting for the supporter to confirm their e-mail address."
 
 
@@ -36,7 +38,7 @@ def requires_confirmation(campaign: Campaign) -> bool:
 
 
 def after_submission(
-    session: Session, campaign: Campaign, supporter: Supporter, letters_out: Iterable[Any] = ()
+    session: Session, campaign: Campaign, supporter_id: int, letters_out: Iterable[Any] = ()
 ) -> None:
     """Queue the supporter's copy; hold their letters first if the campaign wants confirmation.
 
@@ -44,20 +46,26 @@ def after_submission(
     together or not at all. ``letters_out`` (the answer's letters, with ``id`` and ``status``)
     is updated so the supporter is told the truth at once: their letters are waiting.
     """
-    assert campaign.id is not None and supporter.id is not None
-    session.add(
-        Notification(
-            campaign_id=campaign.id,
-            supporter_id=supporter.id,
-            kind="copy",
-            idempotency_key=f"lc-copy-{supporter.id}-{secrets.token_hex(12)}",
-        )
+    assert campaign.id is not None
+    now = utcnow()
+    # A Core statement, like the rest of the submission's rows (see ``submissions.outbox``).
+    session.connection().execute(
+        insert(_NOTIFICATION),
+        {
+            "campaign_id": campaign.id,
+            "supporter_id": supporter_id,
+            "kind": "copy",
+            "status": NotificationStatus.queued,
+            "idempotency_key": f"lc-copy-{supporter_id}-{secrets.token_hex(12)}",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
     )
     if not requires_confirmation(campaign):
-        session.flush()
         return
-    session.add(EmailConfirmation(supporter_id=supporter.id, token=secrets.token_urlsafe(32)))
-    held = _hold_letters(session, supporter.id)
+    session.add(EmailConfirmation(supporter_id=supporter_id, token=secrets.token_urlsafe(32)))
+    held = _hold_letters(session, supporter_id)
     for item in letters_out:
         if getattr(item, "id", None) in held:
             item.status = DeliveryStatus.held

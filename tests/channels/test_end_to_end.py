@@ -63,7 +63,7 @@ def test_worker_delivers_house_letters_by_cwc_assembly_by_form_and_senate_by_ema
             "smtp_host": "127.0.0.1",
             "smtp_port": smtp_port,
             "contact_forms_path": forms,
-            "delivery_http_transport": "httpx",
+            "http_transport": "httpx",
         }
     )
     with Session(committed_engine) as session:

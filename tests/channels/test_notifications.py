@@ -64,7 +64,7 @@ def submit_rows(engine: Engine, *, confirm: bool = False, consent: bool = False)
         if consent:
             session.add(Consent(campaign_id=campaign.id, supporter_id=supporter.id, email="x"))
         out = [Out(letter.id, "queued") for letter in letters]
-        service.after_submission(session, campaign, supporter, out)
+        service.after_submission(session, campaign, supporter.id, out)
         session.commit()
         return {
             "slug": campaign.slug,

@@ -41,7 +41,7 @@ def delivery_settings(settings: Settings, receiver: tuple[Receiver, str]) -> Set
             "delivery_lease_s": 2.0,
             "delivery_poll_s": 0.05,
             "delivery_shutdown_grace_s": 2.0,
-            "delivery_http_transport": "aiohttp",
+            "http_transport": "aiohttp",
         }
     )
 

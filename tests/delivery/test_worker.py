@@ -160,7 +160,7 @@ def test_httpx_own_transport_delivers_too(
     committed_engine: Engine, delivery_settings: Settings, receiver: tuple[Receiver, str]
 ) -> None:
     app, _ = receiver
-    plain = delivery_settings.model_copy(update={"delivery_http_transport": "httpx"})
+    plain = delivery_settings.model_copy(update={"http_transport": "httpx"})
     [delivery] = enqueue_letters(committed_engine, 1)
     app.script(delivery.idempotency_key, ["timeout", "ok"])
     run_worker(committed_engine, plain, all_final)
