@@ -105,12 +105,14 @@ def compose_letter(
     today: date | None = None,
     *,
     template: TemplateVersion | None = None,
+    shared_context: Mapping[str, Any] | None = None,
 ) -> ComposedLetter:
     """Render the subject and body a supporter will send to one office.
 
     Variants are chosen from the supporter's e-mail and the office key, so offices receive
     varied letters while a replay of the same submission renders exactly the same letter.
-    ``template`` skips the lookup when the caller already holds the current version.
+    ``template`` skips the lookup when the caller already holds the current version;
+    ``shared_context`` is the writer's ``writer_context`` when composing several letters.
     """
     assert campaign.id is not None
     name = template_name_for(campaign, office, official)
@@ -120,7 +122,7 @@ def compose_letter(
     if version is None or version.id is None:
         raise LetterTemplateError(name, None, f"campaign {campaign.slug!r} has no {name} template")
     name = version.name
-    context = letter_context(campaign, office, official, supporter, today)
+    context = letter_context(campaign, office, official, supporter, today, shared=shared_context)
     subject, body = render_letter(
         name, version.subject_source, version.body_source, context, supporter.email, office.key
     )

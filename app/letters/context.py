@@ -148,19 +148,34 @@ def campaign_context(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+def writer_context(
+    campaign: Campaign, supporter: SupporterDetails, today: date | None = None
+) -> dict[str, Any]:
+    """The part of the context shared by all of one writer's letters to this campaign.
+
+    Built once per submission, not once per letter: templates run in an immutable sandbox, so
+    one letter cannot change what the next one sees.
+    """
+    return campaign_context(campaign) | {
+        "supporter": supporter_record(supporter),
+        "personal_note": (supporter.personal_note or "").strip(),
+        "today": today or date.today(),
+    }
+
+
 def letter_context(
     campaign: Campaign,
     office: Office,
     official: Official | None,
     supporter: SupporterDetails,
     today: date | None = None,
+    *,
+    shared: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return campaign_context(campaign) | {
-        "supporter": supporter_record(supporter),
-        "official": official_record(office, official),
-        "personal_note": (supporter.personal_note or "").strip(),
-        "today": today or date.today(),
-    }
+    """The whole context of one letter; ``shared`` is this writer's ``writer_context``."""
+    if shared is None:
+        shared = writer_context(campaign, supporter, today)
+    return {**shared, "official": official_record(office, official)}
 
 
 SAMPLE_SUPPORTER = SupporterDetails(

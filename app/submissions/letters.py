@@ -18,6 +18,7 @@ from app.letters.compose import (
     excluded_official_ids,
     template_name_for,
 )
+from app.letters.context import writer_context
 from app.representatives.models import Office, Official
 from app.representatives.service import Representation
 from app.submissions.errors import SubmissionError
@@ -79,11 +80,19 @@ def plan_letters(
             field="address",
         )
     templates = _current_templates(session, campaign.id or 0)  # one query for every letter
+    shared = writer_context(campaign, details, today)
     planned = []
     for office, official in targets:
         template = templates.get(template_name_for(campaign, office, official))
         composed = compose_letter(
-            session, campaign, office, official, details, today=today, template=template
+            session,
+            campaign,
+            office,
+            official,
+            details,
+            today=today,
+            template=template,
+            shared_context=shared,
         )
         planned.append(
             PlannedLetter(office, official, composed, overrides.get(office.key, composed.body))

@@ -24,7 +24,7 @@ from app.submissions import idempotency, writer
 from app.submissions.letters import PlannedLetter
 from app.submissions.schemas import LetterOut, SubmissionIn, SubmissionOut
 from app.supporters.models import Consent, Supporter
-from app.supporters.service import find_supporter
+from app.supporters.service import find_by_mailbox
 
 logger = logging.getLogger(__name__)
 _LETTER: Table = Letter.__table__  # type: ignore[attr-defined]
@@ -55,7 +55,7 @@ def store(
     except IntegrityError:
         # The same e-mail was submitted concurrently and the other request won.
         session.rollback()
-        supporter = find_supporter(session, campaign.id or 0, email)
+        supporter = find_by_mailbox(session, campaign.id or 0, email)
         if supporter is None:
             raise
         answer = submission_out(session, supporter)

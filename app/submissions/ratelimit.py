@@ -99,20 +99,20 @@ def _bucket_key(settings: Settings, limit: Limit) -> str:
 def _count_in_database(
     session: Session, windows: list[tuple[str, int, int]]
 ) -> dict[str, tuple[int, int]]:
-    """Two statements whatever the number of limits: one upsert, one read of the windows before.
+    """One upsert per limit, then one read of all their earlier windows.
 
     Rows are written in key order, so two requests never lock the same rows in opposite orders.
     """
     now = utcnow()
     ordered = sorted(windows)
+    upsert, read_earlier = _statements(session.get_bind().dialect.name, len(ordered))
+    current: dict[str, int] = {}
     params: dict[str, Any] = {}
     for n, (key, start, window_s) in enumerate(ordered):
+        row = {"key": key, "start": start, "expires": now + timedelta(seconds=2 * window_s)}
+        current[key] = int(session.execute(upsert, row).scalar_one())
         params[f"key{n}"] = key
-        params[f"start{n}"] = start
         params[f"before{n}"] = start - window_s
-        params[f"expires{n}"] = now + timedelta(seconds=2 * window_s)
-    upsert, read_earlier = _statements(session.get_bind().dialect.name, len(ordered))
-    current = {key: int(count) for key, count in session.execute(upsert, params).all()}
     earlier = session.execute(read_earlier, params).all()
     previous = {key: int(count) for key, count in earlier}
     return {key: (current[key], previous.get(key, 0)) for key, _, _ in windows}
@@ -120,24 +120,21 @@ def _count_in_database(
 
 @lru_cache(maxsize=16)
 def _statements(dialect: str, size: int) -> tuple[Any, Any]:
-    """The upsert and the read for ``size`` limits, built once: building them costs more than
-    running them. Parameters ``key<n>``, ``start<n>``, ``before<n>``, ``expires<n>``."""
+    """The one-row upsert and the read of ``size`` earlier windows, built once: building them
+    costs more than running them. A single-row upsert, unlike a multi-row one, is also compiled
+    once and reused by SQLAlchemy's statement cache."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table: Any = RateLimitBucket.__table__  # type: ignore[attr-defined]
-    rows = [
-        {
-            "bucket_key": bindparam(f"key{n}", type_=table.c.bucket_key.type),
-            "window_start": bindparam(f"start{n}", type_=table.c.window_start.type),
-            "count": 1,
-            "expires_at": bindparam(f"expires{n}", type_=table.c.expires_at.type),
-        }
-        for n in range(size)
-    ]
-    statement = insert(table).values(rows)
+    statement = insert(table).values(
+        bucket_key=bindparam("key", type_=table.c.bucket_key.type),
+        window_start=bindparam("start", type_=table.c.window_start.type),
+        count=1,
+        expires_at=bindparam("expires", type_=table.c.expires_at.type),
+    )
     upsert = statement.on_conflict_do_update(
         index_elements=["bucket_key", "window_start"],
         set_={"count": table.c.count + 1},
-    ).returning(table.c.bucket_key, table.c.count)
+    ).returning(table.c.count)
     read_earlier = select(table.c.bucket_key, table.c.count).where(
         or_(
             *(

@@ -34,7 +34,7 @@ from app.submissions.letters import PlannedLetter, plan_letters
 from app.submissions.lookup import represent
 from app.submissions.schemas import SubmissionIn, SubmissionOut
 from app.supporters.models import Supporter
-from app.supporters.service import find_supporter, get_by_token, is_same_writer, normalise_email
+from app.supporters.service import find_by_mailbox, get_by_token, is_same_writer, mailbox_key
 
 __all__ = ["SubmissionError", "client_ip", "get_submission", "preview_submission", "submit"]
 
@@ -65,7 +65,7 @@ async def preview_submission(
     """The letters this submission would send, rendered exactly as they would be sent; no writes
     (other than the geocoder cache and the rate-limit counter, committed here)."""
     check_open(campaign)
-    email = normalise_email(data.email)
+    email = mailbox_key(data.email)  # validated and normalised by the schema
     if client_ip is not None:
         await _in_thread(_admit_preview, session, settings, client_ip)
     representation = await represent(session, client, settings, campaign, data)
@@ -94,7 +94,7 @@ async def submit(
     status, as the IETF draft asks: ``created`` if the first one was.
     """
     check_open(campaign)
-    email = normalise_email(data.email)
+    email = mailbox_key(data.email)  # validated and normalised by the schema
     expire_on_commit = session.expire_on_commit
     # Objects read before the first commit (the campaign) stay usable without a reload.
     session.expire_on_commit = False
@@ -211,7 +211,7 @@ def _admit(
             "Too many submissions from this address or e-mail; please wait and try again.",
             retry_after=wait,
         )
-    supporter = find_supporter(session, campaign.id or 0, email)
+    supporter = find_by_mailbox(session, campaign.id or 0, email)
     if supporter is None:
         session.commit()
         return None

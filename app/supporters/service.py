@@ -48,11 +48,21 @@ def normalise_email(email: str) -> str:
     return email.casefold()
 
 
+def mailbox_key(validated_email: str) -> str:
+    """``normalise_email`` of an address that email-validator has already normalised (a
+    submission's validated ``email`` field): the same key, without validating it twice."""
+    return validated_email.casefold()
+
+
 def find_supporter(session: Session, campaign_id: int, email: str) -> Supporter | None:
+    return find_by_mailbox(session, campaign_id, normalise_email(email))
+
+
+def find_by_mailbox(session: Session, campaign_id: int, email_key: str) -> Supporter | None:
+    """The campaign's supporter with this normalised e-mail (``normalise_email``)."""
     return session.exec(
         select(Supporter).where(
-            Supporter.campaign_id == campaign_id,
-            Supporter.email_normalized == normalise_email(email),
+            Supporter.campaign_id == campaign_id, Supporter.email_normalized == email_key
         )
     ).first()
 
