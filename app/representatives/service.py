@@ -86,6 +86,17 @@ async def find_representatives(
     located = await locate(
         session, client, settings, address=address, zip_code=zip_code, provider=provider
     )
+    return representation_for(session, located, office_kinds, extra_office_keys, states)
+
+
+def representation_for(
+    session: Session,
+    located: DistrictResult,
+    office_kinds: Collection[str] | None = None,
+    extra_office_keys: Sequence[str] = (),
+    states: Collection[str] | None = None,
+) -> Representation:
+    """``find_representatives`` once the districts are known (as ``locate`` returns them)."""
     if states and located.state not in {s.upper() for s in states}:
         raise RepresentativeLookupError(
             "outside_targets",
@@ -105,25 +116,37 @@ async def locate(
     provider: DistrictProvider | None = None,
 ) -> DistrictResult:
     """Districts for the input: the geocoder (through the cache) for an address, else the ZIP."""
-    zip5 = _valid_zip(zip_code) if zip_code and zip_code.strip() else None
     if address is not None and address.strip():
-        query = _valid_address(address)
-        if zip5 and zip5 not in query:
-            query = f"{query} {zip5}"
+        query = geocoder_query(address, zip_code)
         provider = provider or CensusGeocoder(client, settings)
-        cached = cached_districts(session, provider.name, query)
+        cached = located_from_cache(session, provider.name, query)
         if cached is not None:
-            LOOKUP_CACHE.labels("hit").inc()
             return cached
-        LOOKUP_CACHE.labels("miss").inc()
         result = await provider.districts_for(query)
         remember_districts(session, provider.name, query, result, settings.lookup_cache_days)
         return result
+    zip5 = _valid_zip(zip_code) if zip_code and zip_code.strip() else None
     if zip5:
         return ZipTable(session).lookup(zip5)
     raise RepresentativeLookupError(
         "invalid_address", "Enter a street address (or at least a ZIP code)."
     )
+
+
+def geocoder_query(address: str, zip_code: str | None = None) -> str:
+    """The one-line address the geocoder is asked (and its answer cached) for."""
+    zip5 = _valid_zip(zip_code) if zip_code and zip_code.strip() else None
+    query = _valid_address(address)
+    if zip5 and zip5 not in query:
+        query = f"{query} {zip5}"
+    return query
+
+
+def located_from_cache(session: Session, provider: str, query: str) -> DistrictResult | None:
+    """The geocoder's cached answer for this query, if it has not expired."""
+    cached = cached_districts(session, provider, query)
+    LOOKUP_CACHE.labels("miss" if cached is None else "hit").inc()
+    return cached
 
 
 def _valid_address(address: str) -> str:

@@ -253,7 +253,6 @@ async def preview_submission(
         data,
         client_ip=_client_ip(request),
     )
-    await to_thread.run_sync(session.commit)  # keeps the geocoder's answer cached
     return answer
 
 

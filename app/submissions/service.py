@@ -4,10 +4,11 @@ A submission becomes, in ONE transaction, the supporter, their consent (a separa
 letters exactly as previewed and one delivery job per letter; the idempotency record is marked
 done in that same transaction, so a replay can never see a half-written submission (``outbox.py``).
 
-Database work never runs on the event loop. ``submit`` hops to a worker thread for its two short
-transactions (claim + rate limits + duplicate check; then compose + write), and the district
-lookup runs in a worker thread too, with only the geocoder's HTTP call sent back to the
-application's loop (``lookup.py``), so a slow SQLite lock never stalls other requests.
+Database work never runs on the event loop, so a slow SQLite lock never stalls other requests.
+``submit`` takes two hops to a worker thread: the rate limits, the duplicate check and the
+geocoder cache; then the offices, the letters and the write. A geocoder call, when the address
+is not cached, runs on the event loop between the two (``lookup.py``). Each hop costs about as
+much CPU as a small query, so they are few.
 
 ``submit`` commits, unlike most services: an idempotency claim and rate-limit counters only work
 across processes once other processes can see them, before the slow part begins.
@@ -28,10 +29,9 @@ from app.campaigns.models import Campaign
 from app.config import Settings
 from app.letters.compose import LetterTemplateError
 from app.representatives.service import Representation
-from app.submissions import idempotency, outbox, ratelimit, writer
+from app.submissions import idempotency, lookup, outbox, ratelimit, writer
 from app.submissions.errors import SubmissionError
 from app.submissions.letters import PlannedLetter, plan_letters
-from app.submissions.lookup import represent
 from app.submissions.schemas import SubmissionIn, SubmissionOut
 from app.supporters.models import Supporter
 from app.supporters.service import find_by_mailbox, get_by_token, is_same_writer, mailbox_key
@@ -66,10 +66,13 @@ async def preview_submission(
     (other than the geocoder cache and the rate-limit counter, committed here)."""
     check_open(campaign)
     email = mailbox_key(data.email)  # validated and normalised by the schema
-    if client_ip is not None:
-        await _in_thread(_admit_preview, session, settings, client_ip)
-    representation = await represent(session, client, settings, campaign, data)
-    planned = await _in_thread(_plan, session, campaign, representation, data, email)
+    query = lookup.address_query(data)
+    location = await _in_thread(_admit_preview, session, settings, client_ip, query)
+    if location is None:
+        location = await lookup.geocode(client, settings, query)
+    representation, planned = await _in_thread(
+        _plan_preview, session, settings, campaign, data, email, location
+    )
     return SubmissionOut(
         token=None,
         matched_address=representation.matched_address,
@@ -109,15 +112,15 @@ async def submit(
             if claim.replay_status is not None:
                 answer = await _in_thread(_replay, session, claim)
                 return answer, claim.replay_status == 201
-        earlier = await _in_thread(
-            _admit, session, settings, campaign, data, email, client_ip, claim
+        query = lookup.address_query(data)
+        earlier, location = await _in_thread(
+            _admit, session, settings, campaign, data, email, client_ip, claim, query
         )
         if earlier is not None:
             return earlier, False
-        representation = await represent(session, client, settings, campaign, data)
-        return await _in_thread(
-            _write, session, settings, campaign, data, email, representation, claim
-        )
+        if location is None:
+            location = await lookup.geocode(client, settings, query)
+        return await _in_thread(_write, session, settings, campaign, data, email, location, claim)
     except BaseException:
         if claim is not None and claim.replay_status is None:
             with CancelScope(shield=True):
@@ -196,9 +199,11 @@ def _admit(
     email: str,
     client_ip: str | None,
     claim: idempotency.Claim | None,
-) -> SubmissionOut | None:
-    """Count the request against the rate limits; return the earlier submission of this e-mail
-    when the same person (name and street address) sends again."""
+    query: str,
+) -> tuple[SubmissionOut | None, lookup.Location | None]:
+    """Count the request against the rate limits; then either the earlier submission of this
+    e-mail, when the same person (name and street address) sends again, or the cached
+    districts of the address (None: ask the geocoder)."""
     if random.randrange(_HOUSEKEEPING_EVERY) == 0:
         idempotency.purge_expired(session)
         ratelimit.purge_expired(session)
@@ -213,8 +218,9 @@ def _admit(
         )
     supporter = find_by_mailbox(session, campaign.id or 0, email)
     if supporter is None:
+        location = lookup.cached_location(session, query)
         session.commit()
-        return None
+        return None, location
     address = data.address
     if not is_same_writer(supporter, data.first_name, data.last_name, address.street, address.zip):
         session.commit()
@@ -230,16 +236,22 @@ def _admit(
     if claim is not None:
         idempotency.complete(session, claim.key_hash, 200, supporter.id)
     session.commit()
-    return answer
+    return answer, None
 
 
 @writer.write_transaction
-def _admit_preview(session: Session, settings: Settings, client_ip: str) -> None:
+def _admit_preview(
+    session: Session, settings: Settings, client_ip: str | None, query: str
+) -> lookup.Location | None:
+    """Count a preview against its own rate limit; the address's cached districts, if any."""
     # Previews call the geocoder too; their own budget keeps them from eating the submissions'.
-    limit = ratelimit.Limit(
-        "preview-ip", client_ip, 2 * settings.rate_limit_ip, settings.rate_limit_ip_window_s
-    )
-    wait = ratelimit.check(session, settings, [limit])
+    wait = None
+    if client_ip is not None:
+        limit = ratelimit.Limit(
+            "preview-ip", client_ip, 2 * settings.rate_limit_ip, settings.rate_limit_ip_window_s
+        )
+        wait = ratelimit.check(session, settings, [limit])
+    location = lookup.cached_location(session, query) if wait is None else None
     session.commit()
     if wait is not None:
         raise SubmissionError(
@@ -248,6 +260,7 @@ def _admit_preview(session: Session, settings: Settings, client_ip: str) -> None
             "Too many previews from this address; please wait and try again.",
             retry_after=wait,
         )
+    return location
 
 
 def _plan(
@@ -273,15 +286,38 @@ def _plan(
         ) from None
 
 
+def _plan_preview(
+    session: Session,
+    settings: Settings,
+    campaign: Campaign,
+    data: SubmissionIn,
+    email: str,
+    location: lookup.Location,
+) -> tuple[Representation, list[PlannedLetter]]:
+    _remember(session, settings, location)
+    representation = lookup.represent(session, campaign, location)
+    return representation, _plan(session, campaign, representation, data, email)
+
+
 def _write(
     session: Session,
     settings: Settings,
     campaign: Campaign,
     data: SubmissionIn,
     email: str,
-    representation: Representation,
+    location: lookup.Location,
     claim: idempotency.Claim | None,
 ) -> tuple[SubmissionOut, bool]:
     """The outbox transaction: supporter, consent, letters and their delivery jobs, or nothing."""
+    _remember(session, settings, location)
+    representation = lookup.represent(session, campaign, location)
     planned = _plan(session, campaign, representation, data, email)
     return outbox.store(session, settings, campaign, data, email, representation, planned, claim)
+
+
+@writer.write_transaction
+def _remember(session: Session, settings: Settings, location: lookup.Location) -> None:
+    # Committed on its own: the answer stays cached even if this submission goes no further.
+    if location.fresh:
+        lookup.remember(session, settings, location)
+        session.commit()
