@@ -17,7 +17,7 @@ from app.db import make_engine
 from app.http_client import make_http_client
 from app.metrics import CONTENT_TYPE, AppMetrics
 from app.migrations import is_at_head, upgrade_to_head
-from app.overload import LoadShedder
+from app.overload import LoadShedder, RequestsInFlight
 
 DESCRIPTION = """
 Lettercast pairs supporters with their own representatives and delivers the letters they write.
@@ -50,7 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from app.delivery.worker import start_in_process
             from app.notifications.outbox import start_in_process as start_outbox
 
-            stop_worker = start_in_process(app.state.engine, settings)
+            # Deliveries give way while people wait on a page: a burst of supporters is answered
+            # first and its letters go out as soon as it thins (see Worker's yield_to).
+            stop_worker = start_in_process(
+                app.state.engine, settings, yield_to=app.state.requests_in_flight.busy
+            )
             stop_outbox = start_outbox(app.state.engine, settings)  # supporters' own e-mails
         try:
             yield
@@ -71,7 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = AppMetrics()
     app.add_middleware(logs.AccessLog)
     # Added last so it runs first: a shed request costs almost nothing.
-    app.add_middleware(LoadShedder, max_in_flight=settings.max_requests_in_flight)
+    app.state.requests_in_flight = RequestsInFlight()
+    app.add_middleware(
+        LoadShedder,
+        max_in_flight=settings.max_requests_in_flight,
+        in_flight=app.state.requests_in_flight,
+    )
 
     @app.get("/healthz", tags=["operations"], summary="The process is up")
     async def healthz() -> dict[str, str]:

@@ -21,25 +21,46 @@ BUSY_PAGE = (
 )
 
 
+class RequestsInFlight:
+    """How many requests (health checks and metrics aside) this process is answering now; the
+    in-process delivery worker reads it to give way to people waiting on a page."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def busy(self) -> bool:
+        return self.count > 0
+
+
 class LoadShedder:
-    def __init__(self, app: ASGIApp, max_in_flight: int, retry_after_s: int = 1) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_in_flight: int,
+        retry_after_s: int = 1,
+        in_flight: RequestsInFlight | None = None,
+    ) -> None:
         self.app = app
-        self.max_in_flight = max_in_flight
+        self.max_in_flight = max_in_flight  # 0: never shed, only count
         self.retry_after_s = retry_after_s
-        self.in_flight = 0
+        self.requests = in_flight or RequestsInFlight()
+
+    @property
+    def in_flight(self) -> int:
+        return self.requests.count
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.max_in_flight <= 0 or scope["path"] in NEVER_SHED:
+        if scope["type"] != "http" or scope["path"] in NEVER_SHED:
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= self.max_in_flight:
+        if 0 < self.max_in_flight <= self.requests.count:
             await self._refuse(scope, send)
             return
-        self.in_flight += 1
+        self.requests.count += 1
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
+            self.requests.count -= 1
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         if scope["path"].startswith("/api/"):

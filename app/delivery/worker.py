@@ -26,6 +26,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app import writer
 from app.config import Settings
 from app.db import utcnow
 from app.delivery import claims
@@ -39,7 +40,9 @@ from app.http_client import make_http_client
 from app.supporters import service as supporters
 
 log = logging.getLogger("lettercast.delivery")
-PURGE_EVERY_S = 3600.0  # the retention purge is cheap when there is nothing to erase
+PURGE_EVERY_S = 3600.0
+# Jobs claimed (queued or sending) at most while the API process it shares is answering requests.
+SENDS_WHILE_BUSY = 2  # the retention purge is cheap when there is nothing to erase
 
 
 def make_delivery_client(settings: Settings, concurrency: int) -> httpx.AsyncClient:
@@ -60,6 +63,7 @@ class Worker:
         batch: int | None = None,
         exit_when_idle: bool = False,
         worker_id: str | None = None,
+        yield_to: Callable[[], bool] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -88,6 +92,9 @@ class Worker:
         self._force = False
         self._closing = False
         self._next_purge = 0.0
+        # In the API process: while yield_to() says requests are waiting, keep only a trickle of
+        # sends going, so people on a page get the CPU and the backlog goes out once they thin.
+        self._yield_to = yield_to
 
     def stop(self, *, force: bool = False) -> None:
         """Stop claiming; finish in-flight sends (``force``: abandon them) and release the rest."""
@@ -127,7 +134,7 @@ class Worker:
 
     def _claim(self, limit: int) -> list[tuple[Job, Envelope | None]]:
         now = utcnow()
-        with Session(self.engine) as session:
+        with Session(self.engine) as session, writer.one_writer(session):
             self.directory.refresh(session)
             # A paused campaign's letters wait in the queue until it is live (or closed) again.
             closed = [
@@ -162,8 +169,12 @@ class Worker:
             # so time spent waiting in this worker cannot bunch sends to one office.
             capacity, threshold = self.concurrency, max(1, self.concurrency // 4)
         while not self._stopping.is_set():
-            room = capacity - self._outstanding
-            if room < threshold:
+            if self._yield_to is not None and self._yield_to():
+                room = min(capacity, SENDS_WHILE_BUSY) - self._outstanding
+                enough = 1
+            else:
+                room, enough = capacity - self._outstanding, threshold
+            if room < enough:
                 await self._pause(self.settings.delivery_poll_s)
                 continue
             try:
@@ -245,7 +256,7 @@ class Worker:
     # -- recording, heartbeat, shutdown ----------------------------------------------------
 
     def _record(self, results: list[Result]) -> None:
-        with Session(self.engine) as session:
+        with Session(self.engine) as session, writer.one_writer(session):
             claims.record(session, self.id, results, utcnow())
             session.commit()
 
@@ -279,7 +290,7 @@ class Worker:
 
     def _maintain(self) -> None:
         now = utcnow()
-        with Session(self.engine) as session:
+        with Session(self.engine) as session, writer.one_writer(session):
             claims.extend_leases(session, self.id, self.settings.delivery_lease_s, now)
             recovered = claims.requeue_expired(session, now, self.settings.delivery_max_attempts)
             for cid, info in self.directory.campaigns.items():
@@ -316,7 +327,7 @@ class Worker:
             await asyncio.sleep(interval)
 
     def _release(self, jobs: list[Job], unsent: bool) -> None:
-        with Session(self.engine) as session:
+        with Session(self.engine) as session, writer.one_writer(session):
             claims.release(session, self.id, jobs, utcnow(), unsent=unsent)
             session.commit()
 
@@ -362,9 +373,14 @@ class Worker:
         )
 
 
-def start_in_process(engine: Engine, settings: Settings) -> Callable[[], Awaitable[None]]:
-    """Start a worker on the running loop (``lettercast serve``); returns its graceful stop."""
-    worker = Worker(engine, settings)
+def start_in_process(
+    engine: Engine, settings: Settings, *, yield_to: Callable[[], bool] | None = None
+) -> Callable[[], Awaitable[None]]:
+    """Start a worker on the running loop (``lettercast serve``); returns its graceful stop.
+
+    ``yield_to`` (the API's "requests in flight") makes it give way to them; see ``Worker``.
+    """
+    worker = Worker(engine, settings, yield_to=yield_to)
     task = asyncio.create_task(worker.run(), name="delivery-worker")
 
     async def stop() -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import writer
 from app.campaigns.models import Campaign
 from app.config import Settings
 from app.db import utcnow
@@ -20,7 +21,7 @@ from app.delivery.models import Delivery
 from app.letters.models import Letter
 from app.notifications import service as notifications
 from app.representatives.service import Representation
-from app.submissions import idempotency, writer
+from app.submissions import idempotency
 from app.submissions.letters import PlannedLetter
 from app.submissions.schemas import LetterOut, SubmissionIn, SubmissionOut
 from app.supporters.models import Consent, Supporter

@@ -25,11 +25,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from starlette.requests import Request
 
+from app import writer
 from app.campaigns.models import Campaign
 from app.config import Settings
 from app.letters.compose import LetterTemplateError
 from app.representatives.service import Representation
-from app.submissions import idempotency, lookup, outbox, ratelimit, writer
+from app.submissions import idempotency, lookup, outbox, ratelimit
 from app.submissions.errors import SubmissionError
 from app.submissions.letters import PlannedLetter, plan_letters
 from app.submissions.schemas import SubmissionIn, SubmissionOut
