@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Deliveries give way while people wait on a page: a burst of supporters is answered
             # first and its letters go out as soon as it thins (see Worker's yield_to).
             stop_worker = start_in_process(
-                app.state.engine, settings, yield_to=app.state.requests_in_flight.busy
+                app.state.engine, settings, yield_to=app.state.requests_in_flight
             )
             stop_outbox = start_outbox(app.state.engine, settings)  # supporters' own e-mails
         try:

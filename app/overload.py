@@ -5,6 +5,7 @@ refusing early keeps latency bounded for the requests that are accepted, and tel
 (and the supporter pages) when to come back. Health and metrics endpoints are never shed.
 """
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,9 +28,23 @@ class RequestsInFlight:
 
     def __init__(self) -> None:
         self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def busy(self) -> bool:
         return self.count > 0
+
+    async def until_idle(self) -> None:
+        await self._idle.wait()
+
+    def started(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def finished(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
 
 
 class LoadShedder:
@@ -56,11 +71,11 @@ class LoadShedder:
         if 0 < self.max_in_flight <= self.requests.count:
             await self._refuse(scope, send)
             return
-        self.requests.count += 1
+        self.requests.started()
         try:
             await self.app(scope, receive, send)
         finally:
-            self.requests.count -= 1
+            self.requests.finished()
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         if scope["path"].startswith("/api/"):

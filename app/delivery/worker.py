@@ -20,7 +20,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -42,7 +42,8 @@ from app.supporters import service as supporters
 log = logging.getLogger("lettercast.delivery")
 PURGE_EVERY_S = 3600.0
 # Jobs claimed (queued or sending) at most while the API process it shares is answering requests.
-SENDS_WHILE_BUSY = 2  # the retention purge is cheap when there is nothing to erase
+SENDS_WHILE_BUSY = 2
+IN_PROCESS_BATCH = 20  # the retention purge is cheap when there is nothing to erase
 
 
 def make_delivery_client(settings: Settings, concurrency: int) -> httpx.AsyncClient:
@@ -63,7 +64,7 @@ class Worker:
         batch: int | None = None,
         exit_when_idle: bool = False,
         worker_id: str | None = None,
-        yield_to: Callable[[], bool] | None = None,
+        yield_to: "GiveWay | None" = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -169,7 +170,7 @@ class Worker:
             # so time spent waiting in this worker cannot bunch sends to one office.
             capacity, threshold = self.concurrency, max(1, self.concurrency // 4)
         while not self._stopping.is_set():
-            if self._yield_to is not None and self._yield_to():
+            if self._yield_to is not None and self._yield_to.busy():
                 room = min(capacity, SENDS_WHILE_BUSY) - self._outstanding
                 enough = 1
             else:
@@ -206,6 +207,7 @@ class Worker:
 
     async def _send_loop(self, channels: dict[str, Channel]) -> None:
         while True:
+            await self._give_way()
             item = await self._queue.get()
             if item is None:
                 return
@@ -216,6 +218,14 @@ class Worker:
             finally:
                 self._inflight.pop(job.id, None)
             self._finish(job, outcome)
+
+    async def _give_way(self) -> None:
+        """While the API process answers requests, at most SENDS_WHILE_BUSY sends at a time."""
+        give_way = self._yield_to
+        while give_way is not None and give_way.busy() and len(self._inflight) >= SENDS_WHILE_BUSY:
+            if self._stopping.is_set():
+                return
+            await give_way.until_idle()
 
     async def _send(self, channels: dict[str, Channel], job: Job, envelope: Envelope) -> Outcome:
         channel = channels.get(job.channel)
@@ -373,14 +383,25 @@ class Worker:
         )
 
 
+class GiveWay(Protocol):
+    """What the worker gives way to (the API's requests in flight, ``app.overload``)."""
+
+    def busy(self) -> bool: ...
+
+    async def until_idle(self) -> None: ...
+
+
 def start_in_process(
-    engine: Engine, settings: Settings, *, yield_to: Callable[[], bool] | None = None
+    engine: Engine, settings: Settings, *, yield_to: GiveWay | None = None
 ) -> Callable[[], Awaitable[None]]:
     """Start a worker on the running loop (``lettercast serve``); returns its graceful stop.
 
     ``yield_to`` (the API's "requests in flight") makes it give way to them; see ``Worker``.
     """
-    worker = Worker(engine, settings, yield_to=yield_to)
+    # Small claims: a claim holds SQLite's write lock while it loads its letters, and in this
+    # process a supporter's request may be queued behind it.
+    batch = min(settings.delivery_batch, IN_PROCESS_BATCH)
+    worker = Worker(engine, settings, batch=batch, yield_to=yield_to)
     task = asyncio.create_task(worker.run(), name="delivery-worker")
 
     async def stop() -> None:
