@@ -36,10 +36,10 @@ class ConcurrencyGauge:
             self.now -= 1
 
 
-async def wait_for(condition: Any, timeout_s: float = 20.0) -> None:
+async def wait_for(condition: Any, what: str, timeout_s: float = 20.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
-        assert time.monotonic() < deadline, "the worker made no progress"
+        assert time.monotonic() < deadline, f"never happened: {what}"
         await asyncio.sleep(0.02)
 
 
@@ -60,7 +60,7 @@ def test_sends_trickle_while_requests_are_in_flight_and_speed_up_when_they_end(
             requests.started()  # a supporter's request is being answered
             task = asyncio.create_task(worker.run())
             try:
-                await wait_for(lambda: len(receiver.accepted) >= 6)
+                await wait_for(lambda: len(receiver.accepted) >= 6, "letters sent while busy")
                 while_busy, sent_while_busy = gauge.most, len(receiver.accepted)
                 gauge.most = 0
                 requests.finished()  # answered: the worker may use the whole process again
@@ -69,7 +69,7 @@ def test_sends_trickle_while_requests_are_in_flight_and_speed_up_when_they_end(
                     with Session(committed_engine) as session:
                         return all_final(session)
 
-                await wait_for(everything_final)
+                await wait_for(everything_final, "every letter final")
                 return while_busy, sent_while_busy, gauge.most
             finally:
                 worker.stop()
@@ -82,3 +82,37 @@ def test_sends_trickle_while_requests_are_in_flight_and_speed_up_when_they_end(
     assert most_when_idle > SENDS_WHILE_BUSY
     assert len(receiver.accepted) == 40
     assert receiver.stats()["duplicates"] == 0
+
+
+def test_letters_already_claimed_also_wait_when_a_request_arrives(
+    committed_engine: Engine, delivery_settings: Settings
+) -> None:
+    receiver = Receiver(delay_s=0.2)
+    gauge = ConcurrencyGauge(receiver)
+    enqueue_letters(committed_engine, 60)
+    requests = RequestsInFlight()
+    with serve_asgi(gauge) as url:
+        settings = delivery_settings.model_copy(
+            update={"webhook_url": url + "/hook", "delivery_concurrency": 8}
+        )
+        worker = Worker(committed_engine, settings, batch=60, yield_to=requests)
+
+        async def main() -> tuple[int, int]:
+            task = asyncio.create_task(worker.run())
+            try:
+                await wait_for(lambda: gauge.now >= 8, "every sender busy while idle")
+                requests.started()
+                # The sends already under way finish; the claimed rest must queue behind two.
+                await wait_for(lambda: gauge.now <= SENDS_WHILE_BUSY, "sends down to a trickle")
+                gauge.most = gauge.now
+                before = len(receiver.accepted)
+                await wait_for(lambda: len(receiver.accepted) >= before + 6, "sends go on")
+                return gauge.most, len(receiver.accepted)
+            finally:
+                requests.finished()
+                worker.stop()
+                await task
+
+        most_while_busy, _ = asyncio.run(main())
+
+    assert most_while_busy <= SENDS_WHILE_BUSY
