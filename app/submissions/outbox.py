@@ -7,6 +7,7 @@ letter's current delivery status.
 
 import logging
 import secrets
+from collections.abc import Callable
 
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
@@ -45,8 +46,13 @@ def store(
     representation: Representation,
     planned: list[PlannedLetter],
     claim: idempotency.Claim | None,
+    also: Callable[[Session], None] | None = None,
 ) -> tuple[SubmissionOut, bool]:
+    """Write the submission and commit; ``also`` adds other writes to the same commit (the
+    geocoder's answer to the cache), whether or not this request's letters are the ones kept."""
     try:
+        if also is not None:
+            also(session)
         answer, supporter_id = _insert(
             session, settings, campaign, data, email, representation, planned
         )
@@ -59,6 +65,8 @@ def store(
         supporter = find_by_mailbox(session, campaign.id or 0, email)
         if supporter is None:
             raise
+        if also is not None:
+            also(session)
         answer = submission_out(session, supporter)
         if claim is not None:
             idempotency.complete(session, claim.key_hash, 200, supporter.id)

@@ -309,11 +309,24 @@ def _write(
     location: lookup.Location,
     claim: idempotency.Claim | None,
 ) -> tuple[SubmissionOut, bool]:
-    """The outbox transaction: supporter, consent, letters and their delivery jobs, or nothing."""
-    _remember(session, settings, location)
-    representation = lookup.represent(session, campaign, location)
-    planned = _plan(session, campaign, representation, data, email)
-    return outbox.store(session, settings, campaign, data, email, representation, planned, claim)
+    """The outbox transaction: supporter, consent, letters and their delivery jobs, or nothing.
+
+    A fresh geocoder answer is cached in the same commit, or on its own when no letter can be
+    written (an address outside the campaign's targets is just as outside next time).
+    """
+    try:
+        representation = lookup.represent(session, campaign, location)
+        planned = _plan(session, campaign, representation, data, email)
+    except SubmissionError:
+        _remember(session, settings, location)
+        raise
+
+    def remember(session: Session) -> None:
+        lookup.remember(session, settings, location)
+
+    return outbox.store(
+        session, settings, campaign, data, email, representation, planned, claim, remember
+    )
 
 
 @writer.write_transaction
