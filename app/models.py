@@ -1,6 +1,7 @@
 """Every table model, imported in one place for Alembic and SQLModel's metadata. Defines nothing."""
 
 from app.campaigns.models import Campaign, TemplateVersion
+from app.changes import TableChange
 from app.delivery.models import Delivery, DeliveryPace
 from app.letters.models import Letter
 from app.notifications.models import EmailConfirmation, Notification
@@ -27,6 +28,7 @@ __all__ = [
     "RateLimitBucket",
     "SignInAttempt",
     "Supporter",
+    "TableChange",
     "TemplateVersion",
     "ZipDistrict",
 ]

@@ -5,15 +5,18 @@ ZIP table and only names the House seat (and so the senators) when the ZIP lies 
 """
 
 import re
+import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from sqlalchemy import and_, bindparam, or_
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.campaigns.models import Campaign
+from app.changes import change_token
 from app.config import Settings
 from app.metrics import LOOKUP_CACHE
 from app.representatives.cache import cached_districts, remember_districts
@@ -192,6 +195,58 @@ _SEATS_AND_HOLDERS = (
 )
 
 
+# Seats and their holders, per database and office key, valid while the offices' and officials'
+# change tokens stay the same (app/changes.py): every supporter needs some, and they change only
+# when officials are synced or edited. Rows are copies in no session: requests in any thread
+# read them, and no commit expires them.
+_WATCHED = ("office", "official")
+_MAX_CACHED_SEATS = 50_000
+Seat = tuple[Office, Official | None]
+
+
+@dataclass
+class _Seats:
+    token: tuple[str | None, ...]
+    by_key: dict[str, list[Seat]] = field(default_factory=dict)
+    senate_keys: dict[str, list[str]] = field(default_factory=dict)  # state -> office keys
+
+
+_seats_cache: "weakref.WeakKeyDictionary[Engine, _Seats]" = weakref.WeakKeyDictionary()
+
+
+def _seats_and_holders(session: Session, keys: tuple[str, ...], senate_state: str) -> list[Seat]:
+    """What _SEATS_AND_HOLDERS answers, read from the database only for seats not yet cached."""
+    database = session.get_bind().engine
+    token = change_token(session, _WATCHED)  # read first: a change after it only reloads early
+    seats = _seats_cache.get(database)
+    if seats is None or seats.token != token or len(seats.by_key) > _MAX_CACHED_SEATS:
+        seats = _seats_cache[database] = _Seats(token)
+    missing = [key for key in keys if key not in seats.by_key]
+    senate_missing = bool(senate_state) and senate_state not in seats.senate_keys
+    if missing or senate_missing:
+        found = session.exec(
+            _SEATS_AND_HOLDERS,
+            params={"keys": missing, "senate_state": senate_state if senate_missing else ""},
+        ).all()
+        fresh: dict[str, list[Seat]] = {key: [] for key in missing}  # [] also means "no such"
+        for office, official in found:
+            fresh.setdefault(office.key, []).append((_copy(office), _copy(official)))
+        if senate_missing:
+            seats.senate_keys[senate_state] = sorted(
+                key for key, rows in fresh.items() if rows and rows[0][0].kind == "us_senate"
+            )
+        seats.by_key.update(fresh)
+    wanted = [*keys, *(seats.senate_keys.get(senate_state, []) if senate_state else [])]
+    rows = [seat for key in dict.fromkeys(wanted) for seat in seats.by_key.get(key, [])]
+    rows.sort(key=lambda seat: (seat[0].key, seat[1].id if seat[1] is not None else ""))
+    return rows
+
+
+def _copy(row: Any) -> Any:
+    # Built through the model, so SQLAlchemy knows the copy (as a new, unsaved row).
+    return None if row is None else type(row)(**row.model_dump())
+
+
 def offices_for_districts(
     session: Session,
     located: DistrictResult,
@@ -202,14 +257,9 @@ def offices_for_districts(
     kinds = list(DISTRICT_KINDS if office_kinds is None else office_kinds)
     state, districts = located.state, located.districts
     wanted_keys = [f"{kind}:{districts[kind]}" for kind in kinds if kind in districts]
-    rows = session.exec(
-        _SEATS_AND_HOLDERS,
-        params={
-            "keys": [*wanted_keys, *extra_office_keys],
-            # "" matches no office: the senators are left out.
-            "senate_state": state if "us_senate" in kinds else "",
-        },
-    ).all()
+    # "" matches no office: the senators are left out.
+    senate_state = state if "us_senate" in kinds else ""
+    rows = _seats_and_holders(session, (*wanted_keys, *extra_office_keys), senate_state)
     offices: list[Office] = []
     holders: dict[int, list[Official]] = {}
     for office, official in rows:
