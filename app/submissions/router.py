@@ -141,7 +141,7 @@ def _client_ip(request: Request) -> str | None:
 
 
 def _campaign(session: Session, slug: str) -> Campaign:
-    campaign = campaigns.get_campaign_by_slug(session, slug)
+    campaign = campaigns.campaign_for_reading(session, slug)
     if campaign is None:
         raise SubmissionError(404, "campaign_not_found", "No campaign has this address.")
     return campaign

@@ -1,4 +1,4 @@
-"""change tokens for offices and officials (triggers)
+"""change tokens for offices, officials, campaigns and templates (triggers)
 
 Revision ID: x_1
 Revises: d_2
@@ -18,7 +18,7 @@ down_revision: str | Sequence[str] | None = "d_2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-WATCHED = ("office", "official")
+WATCHED = ("office", "official", "campaign", "templateversion")
 
 POSTGRES_FUNCTION = """
 CREATE FUNCTION lettercast_note_change() RETURNS trigger LANGUAGE plpgsql AS $$

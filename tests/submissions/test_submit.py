@@ -1,6 +1,7 @@
 """A submission becomes the supporter, their consent, their letters and one job per letter."""
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -152,6 +153,23 @@ def test_a_campaign_that_is_not_live_or_does_not_exist_is_said_plainly(
     assert paused.json()["error"]["code"] == "campaign_not_open"
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "campaign_not_found"
+
+
+def test_pausing_a_campaign_from_another_process_stops_the_next_submission(
+    api: TestClient, world: World, committed_engine: Engine
+) -> None:
+    # The campaign is cached per process: the first submission reads it, the pause comes from
+    # elsewhere (plain SQL on another connection, as another API process would write it).
+    assert api.post(url(world), json=submission()).status_code == 201
+    with committed_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE campaign SET status = 'paused' WHERE id = :id"), {"id": world.campaign_id}
+        )
+
+    paused = api.post(url(world), json=submission(n=7, email="someone.else@example.org"))
+
+    assert paused.status_code == 409
+    assert paused.json()["error"]["code"] == "campaign_not_open"
 
 
 def test_edits_to_the_letter_text_only_where_the_campaign_allows_them(
