@@ -11,6 +11,7 @@ from app.campaigns.models import Campaign
 from app.representatives.models import Official
 from app.supporters.models import Supporter
 from tests.submissions.conftest import World, submission
+from tests.submissions.geocoder import StandInGeocoder
 from tests.submissions.test_submit import count, url
 
 ADDRESS = submission()["address"]
@@ -122,6 +123,28 @@ def test_an_address_outside_the_campaigns_states_is_told_so(
     assert "CA" in error["message"] and "NY" in error["message"]
     assert error["fields"][0]["field"] == "address"
     assert count(committed_engine, Supporter) == 0
+
+
+def test_the_geocoders_answer_is_kept_even_when_no_letter_can_be_written(
+    api: TestClient,
+    world: World,
+    committed_engine: Engine,
+    geocoder: tuple[StandInGeocoder, str],
+) -> None:
+    stand_in, _ = geocoder
+    outside = with_address(street="12 Cached Ave", city="Albany", state="NY", zip="12207")
+    inside = with_address(street="14 Cached Ave")
+    asked_before = len(stand_in.requests)  # the stand-in serves every test of the module
+
+    answers = [api.post(url(world), json=body).status_code for body in (outside, outside)]
+    answers += [
+        api.post(url(world), json=inside | {"email": f"w{n}@example.org"}).status_code
+        for n in range(2)
+    ]
+
+    assert answers == [422, 422, 201, 201]  # two people at one address each write
+    asked = stand_in.requests[asked_before:]
+    assert sum("Cached Ave" in r.get("address", "") for r in asked) == 2
 
 
 def test_an_address_with_nobody_to_write_to_is_told_so(
