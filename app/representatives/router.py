@@ -1,16 +1,17 @@
 """HTTP routes of the representatives domain (thin: parse, call the service, answer)."""
 
-import asyncio
 from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
+from app.config import Settings
 from app.db import SessionDep
 from app.representatives import service
-from app.representatives.lookup import CensusGeocoder
-from app.representatives.offloop import OnLoop, run_here
+from app.representatives.cache import remember_districts
+from app.representatives.lookup import CensusGeocoder, DistrictResult
 from app.representatives.schemas import ERROR_RESPONSES, EXAMPLE_ANSWER, RepresentativesOut
 
 router = APIRouter(tags=["representatives"])
@@ -55,34 +56,57 @@ async def representatives(
     """Districts from the US Census Geocoder (cached) or the ZIP table, then each office with
     its current officials. A vacant seat is listed with `vacant: true` and no officials."""
     settings = request.app.state.settings
-    provider = OnLoop(CensusGeocoder(request.app.state.http, settings), asyncio.get_running_loop())
-
-    def look_up() -> dict[str, Any]:
-        office_kinds, extra_keys, states = (
-            service.campaign_targets(session, campaign) if campaign else (None, [], None)
-        )
-        answer = run_here(
-            service.find_representatives(
-                session,
-                request.app.state.http,
-                settings,
-                address=address,
-                zip_code=zip,
-                office_kinds=office_kinds,
-                extra_office_keys=extra_keys,
-                states=states,
-                provider=provider,
-            )
-        )
-        payload = service.representation_json(answer)  # before the commit expires the rows
-        session.commit()  # the geocoder cache entry, if any
-        return payload
-
+    geocoder = CensusGeocoder(request.app.state.http, settings)
+    # Two hops to a worker thread for the database, the geocoder call (if the address is not
+    # cached) on the event loop between them, holding neither a thread nor a connection.
     try:
-        return JSONResponse(await to_thread.run_sync(look_up))
+        query = service.geocoder_query(address, zip) if address and address.strip() else None
+        targets, located = await to_thread.run_sync(
+            _targets_and_districts, session, geocoder.name, campaign, query, zip
+        )
+        fresh = located is None
+        if located is None:
+            assert query is not None
+            located = await geocoder.districts_for(query)
+        payload = await to_thread.run_sync(
+            _answer, session, settings, geocoder.name, targets, located, query if fresh else None
+        )
     except service.RepresentativeLookupError as error:
-        session.rollback()
+        await to_thread.run_sync(session.rollback)
         return _error(error)
+    return JSONResponse(payload)
+
+
+Targets = tuple[list[str] | None, list[str], list[str] | None]
+
+
+def _targets_and_districts(
+    session: Session, provider: str, campaign: str | None, query: str | None, zip_code: str | None
+) -> tuple[Targets, DistrictResult | None]:
+    """The campaign's targets, and the districts if the cache or the ZIP table knows them."""
+    targets: Targets = service.campaign_targets(session, campaign) if campaign else (None, [], None)
+    if query is None:
+        return targets, service.locate_by_zip(session, zip_code)
+    located = service.located_from_cache(session, provider, query)
+    session.commit()  # end the read before the geocoder wait
+    return targets, located
+
+
+def _answer(
+    session: Session,
+    settings: Settings,
+    provider: str,
+    targets: Targets,
+    located: DistrictResult,
+    fresh_query: str | None,
+) -> dict[str, Any]:
+    if fresh_query is not None:
+        remember_districts(session, provider, fresh_query, located, settings.lookup_cache_days)
+    office_kinds, extra_keys, states = targets
+    answer = service.representation_for(session, located, office_kinds, extra_keys, states)
+    payload = service.representation_json(answer)  # before the commit expires the rows
+    session.commit()  # the geocoder cache entry, if any
+    return payload
 
 
 def _error(error: service.RepresentativeLookupError) -> JSONResponse:

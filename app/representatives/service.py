@@ -82,9 +82,11 @@ async def find_representatives(
     ``office_kinds`` None means every district-based kind. ``extra_office_keys`` adds executive
     and custom offices: one with a state applies only to supporters in that state. ``states``
     (a campaign's targeting) turns supporters elsewhere away with ``outside_targets``.
-    ``provider`` replaces the Census Geocoder (``offloop.OnLoop`` wraps it for worker threads).
-    Only the geocoder cache is written, never committed: the caller commits its unit of work.
-    The database calls are synchronous; routes run this in a worker thread (see ``offloop``).
+    ``provider`` replaces the Census Geocoder. Only the geocoder cache is written, never
+    committed: the caller commits its unit of work. The database calls are synchronous, so
+    routes do not call this on their event loop: they take its steps (``geocoder_query``,
+    ``located_from_cache``, the provider, ``representation_for``) with the database ones in a
+    worker thread and the geocoder call on the loop.
     """
     located = await locate(
         session, client, settings, address=address, zip_code=zip_code, provider=provider
@@ -128,6 +130,11 @@ async def locate(
         result = await provider.districts_for(query)
         remember_districts(session, provider.name, query, result, settings.lookup_cache_days)
         return result
+    return locate_by_zip(session, zip_code)
+
+
+def locate_by_zip(session: Session, zip_code: str | None) -> DistrictResult:
+    """Districts from the ZIP table alone (no address given)."""
     zip5 = _valid_zip(zip_code) if zip_code and zip_code.strip() else None
     if zip5:
         return ZipTable(session).lookup(zip5)
