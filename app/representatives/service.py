@@ -240,7 +240,9 @@ def _seats_and_holders(session: Session, keys: tuple[str, ...], senate_state: st
             fresh.setdefault(office.key, []).append((_copy(office), _copy(official)))
         if senate_missing:
             seats.senate_keys[senate_state] = sorted(
-                key for key, rows in fresh.items() if rows and rows[0][0].kind == "us_senate"
+                key
+                for key, rows in fresh.items()
+                if rows and rows[0][0].kind == "us_senate" and rows[0][0].state == senate_state
             )
         seats.by_key.update(fresh)
     wanted = [*keys, *(seats.senate_keys.get(senate_state, []) if senate_state else [])]
