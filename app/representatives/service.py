@@ -4,6 +4,7 @@ An address goes to the Census Geocoder (cached in the database); a ZIP code alon
 ZIP table and only names the House seat (and so the senators) when the ZIP lies in one district.
 """
 
+import logging
 import re
 import weakref
 from collections.abc import Collection, Sequence
@@ -28,6 +29,9 @@ from app.representatives.lookup import (
     ZipTable,
 )
 from app.representatives.models import Office, Official
+
+# Ids and outcomes only: an address never reaches the logs.
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "DISTRICT_KINDS",
@@ -155,7 +159,9 @@ def geocoder_query(address: str, zip_code: str | None = None) -> str:
 def located_from_cache(session: Session, provider: str, query: str) -> DistrictResult | None:
     """The geocoder's cached answer for this query, if it has not expired."""
     cached = cached_districts(session, provider, query)
-    LOOKUP_CACHE.labels("miss" if cached is None else "hit").inc()
+    outcome = "miss" if cached is None else "hit"
+    LOOKUP_CACHE.labels(outcome).inc()
+    logger.debug("district lookup cache", extra={"provider": provider, "cache": outcome})
     return cached
 
 
