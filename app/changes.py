@@ -7,7 +7,12 @@ officials sync, an organiser, another process, plain SQL. Random rather than cou
 recreated database or a cleared row can never bring back a token a cache has already seen.
 """
 
+import weakref
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
 from sqlalchemy import Table, bindparam, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
 
 
@@ -28,3 +33,37 @@ def change_token(session: Session, tables: tuple[str, ...]) -> tuple[str | None,
     rows = session.connection().execute(_TOKENS, {"tables": list(tables)}).all()
     tokens = {table: token for table, token in rows}
     return tuple(tokens.get(table) for table in tables)
+
+
+T = TypeVar("T")
+
+
+class ChangeCache(Generic[T]):
+    """Per-process state about some tables, one per database, started afresh by ``new()``
+    whenever any of the tables has changed since it was built.
+
+    What a cache holds is shared by every request in the process: read it, never change it.
+    """
+
+    def __init__(self, tables: tuple[str, ...], new: Callable[[], T]) -> None:
+        self.tables = tables
+        self.new = new
+        self._held: weakref.WeakKeyDictionary[Engine, tuple[tuple[str | None, ...], T]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def current(self, session: Session) -> T:
+        # The token is read before the caller reads the rows: a change in between only makes
+        # the next request start afresh early, never keeps stale rows.
+        engine = session.get_bind().engine
+        token = change_token(session, self.tables)
+        held = self._held.get(engine)
+        if held is None or held[0] != token:
+            held = self._held[engine] = (token, self.new())
+        return held[1]
+
+    def reset(self, session: Session) -> T:
+        """Start afresh now (e.g. when the state has grown too large)."""
+        engine = session.get_bind().engine
+        held = self._held[engine] = (change_token(session, self.tables), self.new())
+        return held[1]

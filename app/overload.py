@@ -60,10 +60,6 @@ class LoadShedder:
         self.retry_after_s = retry_after_s
         self.requests = in_flight or RequestsInFlight()
 
-    @property
-    def in_flight(self) -> int:
-        return self.requests.count
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in NEVER_SHED:
             await self.app(scope, receive, send)

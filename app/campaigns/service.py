@@ -1,12 +1,9 @@
 """Campaigns and their template versions: finding, listing and saving them."""
 
-import weakref
-
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from app.campaigns.models import Campaign, TemplateVersion
-from app.changes import change_token
+from app.changes import ChangeCache
 
 # Saving a template checks it in the letters sandbox. ``app.letters.render`` is pure (no
 # database, no campaign imports), so this one upward import cannot form a cycle.
@@ -17,9 +14,8 @@ def get_campaign_by_slug(session: Session, slug: str) -> Campaign | None:
     return session.exec(select(Campaign).where(Campaign.slug == slug)).first()
 
 
-# Campaigns by slug, per database, while the campaign table's change token stays the same.
-_Cached = tuple[tuple[str | None, ...], dict[str, Campaign]]
-_cached: "weakref.WeakKeyDictionary[Engine, _Cached]" = weakref.WeakKeyDictionary()
+# Campaigns by slug, kept while no campaign changes.
+_CAMPAIGNS: ChangeCache[dict[str, Campaign]] = ChangeCache(("campaign",), dict)
 
 
 def campaign_for_reading(session: Session, slug: str) -> Campaign | None:
@@ -29,17 +25,13 @@ def campaign_for_reading(session: Session, slug: str) -> Campaign | None:
     The copy belongs to no session and is shared by concurrent requests: read it, never
     change it (an editor loads its own with ``get_campaign_by_slug``).
     """
-    engine = session.get_bind().engine
-    token = change_token(session, ("campaign",))
-    cached = _cached.get(engine)
-    if cached is None or cached[0] != token:
-        cached = _cached[engine] = (token, {})
-    campaign = cached[1].get(slug)
+    cached = _CAMPAIGNS.current(session)
+    campaign = cached.get(slug)
     if campaign is None:
         found = get_campaign_by_slug(session, slug)
         if found is None:
             return None
-        campaign = cached[1][slug] = Campaign(**found.model_dump())
+        campaign = cached[slug] = Campaign(**found.model_dump())
     return campaign
 
 

@@ -6,18 +6,16 @@ ZIP table and only names the House seat (and so the senators) when the ZIP lies 
 
 import logging
 import re
-import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from sqlalchemy import and_, bindparam, or_
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.campaigns.models import Campaign
-from app.changes import change_token
+from app.changes import ChangeCache
 from app.config import Settings
 from app.metrics import LOOKUP_CACHE
 from app.representatives.cache import cached_districts, remember_districts
@@ -212,28 +210,24 @@ _SEATS_AND_HOLDERS = (
 # change tokens stay the same (app/changes.py): every supporter needs some, and they change only
 # when officials are synced or edited. Rows are copies in no session: requests in any thread
 # read them, and no commit expires them.
-_WATCHED = ("office", "official")
 _MAX_CACHED_SEATS = 50_000
 Seat = tuple[Office, Official | None]
 
 
 @dataclass
 class _Seats:
-    token: tuple[str | None, ...]
     by_key: dict[str, list[Seat]] = field(default_factory=dict)
     senate_keys: dict[str, list[str]] = field(default_factory=dict)  # state -> office keys
 
 
-_seats_cache: "weakref.WeakKeyDictionary[Engine, _Seats]" = weakref.WeakKeyDictionary()
+_SEATS: ChangeCache[_Seats] = ChangeCache(("office", "official"), _Seats)
 
 
 def _seats_and_holders(session: Session, keys: tuple[str, ...], senate_state: str) -> list[Seat]:
     """What _SEATS_AND_HOLDERS answers, read from the database only for seats not yet cached."""
-    database = session.get_bind().engine
-    token = change_token(session, _WATCHED)  # read first: a change after it only reloads early
-    seats = _seats_cache.get(database)
-    if seats is None or seats.token != token or len(seats.by_key) > _MAX_CACHED_SEATS:
-        seats = _seats_cache[database] = _Seats(token)
+    seats = _SEATS.current(session)
+    if len(seats.by_key) > _MAX_CACHED_SEATS:
+        seats = _SEATS.reset(session)
     missing = [key for key in keys if key not in seats.by_key]
     senate_missing = bool(senate_state) and senate_state not in seats.senate_keys
     if missing or senate_missing:
