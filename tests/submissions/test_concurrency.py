@@ -4,6 +4,7 @@ import threading
 import time
 
 import httpx
+import pytest
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
@@ -21,8 +22,12 @@ def test_submissions_waiting_on_a_slow_geocoder_do_not_starve_other_requests(
     world: World,
     committed_engine: Engine,
     geocoder: tuple[StandInGeocoder, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stand_in, _ = geocoder
+    # Slow enough that the first submissions are still waiting when the last one reaches the
+    # geocoder: on a busy 2-core machine, starting 45 requests can take over a second.
+    monkeypatch.setattr(stand_in, "slow_seconds", 5.0)
     marker = f"Slow Marker{time.monotonic_ns()}"
     # Neither the rate limit nor load shedding may turn any of the waiting submissions away.
     unlimited = settings.model_copy(
